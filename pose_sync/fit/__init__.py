@@ -1,0 +1,31 @@
+"""FIT decoding: bytes in, :class:`~pose_sync.fit.activity.DecodedFit` out.
+
+``decode_fit`` is the one entry point the rest of pose-sync calls; which
+decoder reads the bytes (the fitparse reference, or the columnar fast path
+where it applies) is decided here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from pose_sync.fit.activity import DecodedFit, activities_from_tables
+from pose_sync.fit.reference import decode_reference
+from pose_sync.fit.tables import FitTables
+from pose_sync.model import SourceRef
+
+__all__ = ["DecodedFit", "FitTables", "decode_fit", "decode_tables", "sha256_hex"]
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode_tables(data: bytes) -> FitTables:
+    """Decode raw FIT bytes into tables with the best available decoder."""
+    return decode_reference(data)
+
+
+def decode_fit(data: bytes, source: SourceRef) -> DecodedFit:
+    """Decode a FIT file (chained parts included) into one activity per session."""
+    return activities_from_tables(decode_tables(data), source, fit_sha256=sha256_hex(data))

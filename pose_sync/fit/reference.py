@@ -1,0 +1,128 @@
+"""The reference FIT decoder: ``fitparse``, read into :class:`FitTables`.
+
+fitparse is slow (a few thousand records per second) but well known; it stays
+the arbiter of correctness that the columnar fast path is checked against, and
+the fallback for anything the fast path declines.
+
+Two fitparse behaviours are handled here rather than downstream:
+
+* it yields every message read before a break (truncation, bad CRC, corrupt
+  chained header, undefined local message) and then raises; we keep what was
+  read and record the break as ``FitTables.error``;
+* its developer-field registry is module-global, so descriptions from one file
+  would leak into the next; it is reset per file under a lock.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from typing import Any
+
+import numpy as np
+from fitparse import FitFile
+from fitparse import records as fit_records
+from fitparse.processors import FitFileDataProcessor
+from fitparse.utils import FitCRCError, FitEOFError, FitHeaderError, FitParseError
+
+from pose_sync.fit.tables import META_MESSAGES, FitTables
+
+FIT_EPOCH_OFFSET_S = 631065600  # 1989-12-31T00:00:00Z in Unix seconds
+RELATIVE_TIME_LIMIT = 0x10000000  # FIT date_time values below this are device-relative
+
+_DEV_REGISTRY_LOCK = threading.Lock()
+
+
+class _EpochSeconds(FitFileDataProcessor):
+    """Keep timestamps as numbers: Unix seconds, or the raw relative value."""
+
+    def process_type_date_time(self, field_data: Any) -> None:
+        value = field_data.value
+        if value is not None and value >= RELATIVE_TIME_LIMIT:
+            field_data.value = float(value + FIT_EPOCH_OFFSET_S)
+
+    def process_type_local_date_time(self, field_data: Any) -> None:
+        value = field_data.value
+        if value is not None:
+            field_data.value = float(value + FIT_EPOCH_OFFSET_S)
+
+
+def describe_fit_error(exc: BaseException) -> str:
+    """One line a user can act on, for each way fitparse reports a broken file."""
+    if isinstance(exc, FitEOFError):
+        return "file is truncated (ends in the middle of a message)"
+    if isinstance(exc, FitCRCError):
+        return f"checksum mismatch ({exc}); the file is damaged"
+    if isinstance(exc, FitHeaderError):
+        return f"not a valid FIT header ({exc})"
+    if isinstance(exc, FitParseError):
+        return f"FIT decoding failed: {exc}"
+    return f"FIT decoding failed: {type(exc).__name__}: {exc}"
+
+
+def _number(value: Any) -> float:
+    if value is None or isinstance(value, (str, bytes, tuple, list)):
+        return np.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def decode_reference(data: bytes) -> FitTables:
+    """Decode every message with fitparse into :class:`FitTables`."""
+    tables = FitTables()
+    columns: dict[str, list[float]] = {}
+    n_records = 0
+    relative = False
+
+    with _DEV_REGISTRY_LOCK:
+        fit_records.DEV_TYPES.clear()
+        try:
+            fit = FitFile(io.BytesIO(data), check_crc=True, data_processor=_EpochSeconds())
+            for message in fit.get_messages():
+                name = message.name
+                if name == "record":
+                    for fd in message.fields:
+                        if isinstance(fd.value, str):
+                            continue  # enums (activity_type) carry nothing we analyse
+                        value = _number(fd.value)
+                        if fd.field_def is not None and getattr(fd.field_def, "dev_data_index", None) is not None:
+                            key = f"dev:{fd.name}"
+                        else:
+                            key = fd.name
+                        if key.startswith("unknown_") or key == "compressed_speed_distance":
+                            continue
+                        col = columns.get(key)
+                        if col is None:
+                            col = columns[key] = [np.nan] * n_records
+                            if fd.units:
+                                tables.record_units[key] = fd.units
+                        elif len(col) > n_records:
+                            # A component expanded into a field the message also
+                            # carries (e.g. speed from compressed_speed_distance).
+                            if np.isnan(col[-1]):
+                                col[-1] = value
+                            continue
+                        col.append(value)
+                    n_records += 1
+                    for col in columns.values():
+                        if len(col) < n_records:
+                            col.append(np.nan)
+                elif name in META_MESSAGES:
+                    values: dict[str, Any] = {}
+                    for fd in message.fields:
+                        if fd.value is not None and not fd.name.startswith("unknown_"):
+                            values.setdefault(fd.name, fd.value)
+                    tables.messages.setdefault(name, []).append(values)
+        except (FitParseError, OSError, EOFError, ValueError, KeyError, IndexError) as exc:
+            tables.error = describe_fit_error(exc)
+        finally:
+            fit_records.DEV_TYPES.clear()
+
+    tables.records = {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}
+    ts = tables.records.get("timestamp")
+    if ts is not None and len(ts) and np.nanmax(ts) < RELATIVE_TIME_LIMIT:
+        relative = True
+    tables.relative_time = relative
+    return tables
