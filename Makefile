@@ -1,0 +1,33 @@
+# Two commands set everything up on a fresh machine with Python 3.11+:
+#   make demo   analyse a bundled sample run and print its report
+#   make test   run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+PLUGINS = plugins/local plugins/strava plugins/garmin
+EDITABLE = -e '.[test]' $(foreach p,$(wildcard $(PLUGINS)),-e $(p))
+
+.PHONY: demo test bench install clean
+
+$(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
+	$(PYTHON) -c 'import sys; sys.exit("pose-sync needs Python 3.11+") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(EDITABLE)
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/pose-sync analyze samples/fit/jimmykane_fit-parser/running-with-developer-data.fit
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""pose-sync connector for FIT files in folders: a mounted watch, an export folder."""

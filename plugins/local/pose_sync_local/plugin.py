@@ -1,0 +1,83 @@
+"""The local-folder connector, declared like any other pose-sync plugin.
+
+Folders have no activity ids and no push, so every FIT file found (in the
+folder tree or inside zips) is an activity identified by its path; the sync
+pipeline remembers which it has finished, so each sync only reads new files.
+Descriptions cannot be written back to a file: ``supports_notes`` is False.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from pose_sync.connectors import ConnectorContext, ConnectorSpec, Fetched, RemoteActivity
+from pose_sync.errors import InputError
+from pose_sync.hookspecs import hookimpl
+from pose_sync.inputs import FitInput, expand
+
+
+class LocalSettings(BaseModel):
+    """``[connectors.local]``: folders to scan on every sync."""
+
+    model_config = ConfigDict(extra="forbid")
+    folders: list[str] = []
+
+
+class LocalConnector:
+    name = "local"
+    supports_notes = False
+
+    def __init__(self, folders: list[str]) -> None:
+        self.folders = [Path(f).expanduser() for f in folders]
+
+    def list_activities(self, after: datetime | None) -> Iterator[RemoteActivity]:
+        """Every FIT file under the folders; ``after`` does not apply (copied files keep old dates)."""
+        missing = [str(f) for f in self.folders if not f.is_dir()]
+        if missing:
+            raise InputError(f"local: folder(s) not found: {', '.join(missing)}",
+                             hint="fix [connectors.local] folders in your config, or mount the watch")
+        found: list[tuple[float, FitInput]] = []
+        for item in expand(self.folders):
+            if isinstance(item, InputError):
+                continue  # an unreadable zip is reported when the pipeline fetches it
+            found.append((item.path.stat().st_mtime, item))
+        for mtime, item in sorted(found, key=lambda pair: (pair[0], pair[1].label)):
+            yield RemoteActivity(
+                platform="file",
+                remote_id=item.label,
+                start_time=datetime.fromtimestamp(mtime, tz=timezone.utc),
+                sport="unknown",
+                summary={"path": str(item.path), "member": item.member},
+            )
+
+    def fetch(self, activity: RemoteActivity) -> Fetched:
+        item = FitInput(Path(activity.summary["path"]), activity.summary.get("member"))
+        return Fetched(fit_bytes=item.read())
+
+    def read_description(self, activity: RemoteActivity) -> str:
+        return ""
+
+    def write_description(self, activity: RemoteActivity, text: str) -> None:
+        raise InputError("local files have no description to write")
+
+    def close(self) -> None:
+        return None
+
+
+def _factory(settings: BaseModel, context: ConnectorContext) -> LocalConnector:
+    assert isinstance(settings, LocalSettings)
+    return LocalConnector(settings.folders)
+
+
+@hookimpl
+def register_connectors(register) -> None:  # type: ignore[no-untyped-def]
+    register(ConnectorSpec(
+        name="local",
+        description="FIT files in local folders (a mounted watch, an export folder) and .zip exports",
+        config_model=LocalSettings,
+        factory=_factory,
+    ))

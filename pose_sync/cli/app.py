@@ -1,0 +1,54 @@
+"""What every command shares: config, data directory, store and output, opened lazily.
+
+Lazy so that ``--help`` and ``analyze`` (which stores nothing) never touch the
+data directory, and a bad config only fails the commands that need it.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+
+from pose_sync.config import Config, load_config, resolve_data_dir
+from pose_sync.store import Store
+
+
+@dataclass
+class App:
+    config_path: str | None = None
+    data_dir_option: str | None = None
+    debug: bool = False
+    verbose: int = 0
+    _config: Config | None = field(default=None, repr=False)
+    _store: Store | None = field(default=None, repr=False)
+    out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
+    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True))
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def data_dir(self) -> Path:
+        return resolve_data_dir(self.data_dir_option, self.config)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.data_dir)
+        return self._store
+
+    @property
+    def interactive(self) -> bool:
+        """A person is watching (progress bars, colour); under cron only summaries."""
+        return sys.stdout.isatty() and sys.stderr.isatty()
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None

@@ -1,0 +1,131 @@
+"""Configuration: one TOML file, validated, with errors that name the key.
+
+Where things are looked for, first found wins:
+
+* config file: ``--config``, ``$POSE_SYNC_CONFIG``, else ``config.toml`` in the
+  platform's user config directory (none is fine: defaults apply);
+* data directory: ``--data-dir``, ``$POSE_SYNC_HOME``, ``data_dir`` in the
+  config, else the platform's user data directory.
+
+Every key is shown, commented, in ``config.example.toml``; a test keeps the
+two in step. Connector plugins validate their own ``[connectors.<name>]``
+section with the model they registered.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from pose_sync.errors import ConfigError
+
+APP = "pose-sync"
+
+
+class Section(BaseModel):
+    """A config section: unknown keys are errors (they are usually typos)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AthleteConfig(Section):
+    max_heart_rate_bpm: int | None = Field(None, ge=120, le=240)
+    resting_heart_rate_bpm: int | None = Field(None, ge=25, le=110)
+    threshold_heart_rate_bpm: int | None = Field(None, ge=100, le=230)
+    threshold_pace_s_per_km: float | None = Field(None, ge=150, le=900)
+    sex: Literal["female", "male"] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AthleteConfig:
+        if self.max_heart_rate_bpm and self.resting_heart_rate_bpm and \
+                self.resting_heart_rate_bpm >= self.max_heart_rate_bpm:
+            raise ValueError("resting_heart_rate_bpm must be below max_heart_rate_bpm")
+        return self
+
+
+class ProgramConfig(Section):
+    start_date: date | None = None
+    technique_change: bool = True
+    shoe_change: bool = False
+    run_days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = ["tue", "thu", "sat", "sun"]
+
+
+class NotesConfig(Section):
+    enabled: bool = True
+
+
+class SyncConfig(Section):
+    platforms: list[str] = []
+
+
+class Config(BaseModel):
+    """The whole configuration. ``source`` is the file it came from, if any."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    data_dir: str | None = None
+    athlete: AthleteConfig = AthleteConfig()
+    program: ProgramConfig = ProgramConfig()
+    notes: NotesConfig = NotesConfig()
+    sync: SyncConfig = SyncConfig()
+    connectors: dict[str, dict[str, Any]] = {}
+    source: Path | None = Field(None, exclude=True)
+
+    def connector_settings(self, name: str) -> BaseModel:
+        """The validated ``[connectors.<name>]`` section for an installed connector."""
+        from pose_sync.plugins import connector_spec
+
+        spec = connector_spec(name)
+        raw = self.connectors.get(name, {})
+        try:
+            return spec.config_model.model_validate(raw)
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc, self.source, prefix=f"connectors.{name}")) from None
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP)) / "config.toml"
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Read and validate the config; a missing default file means defaults."""
+    explicit = path or os.environ.get("POSE_SYNC_CONFIG")
+    config_path = Path(explicit).expanduser() if explicit else default_config_path()
+    if not config_path.exists():
+        if explicit:
+            raise ConfigError(f"config file {config_path} does not exist",
+                              hint="copy config.example.toml there, or drop --config")
+        return Config()
+    try:
+        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{config_path}: cannot read: {exc.strerror}") from None
+    try:
+        return Config.model_validate({**raw, "source": config_path})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, config_path)) from None
+
+
+def resolve_data_dir(cli_value: str | Path | None, config: Config) -> Path:
+    chosen = cli_value or os.environ.get("POSE_SYNC_HOME") or config.data_dir
+    return Path(chosen).expanduser() if chosen else Path(platformdirs.user_data_dir(APP))
+
+
+def _describe(exc: ValidationError, path: Path | None, prefix: str = "") -> str:
+    """First validation problem as one line: file, dotted key, what is wrong."""
+    error = exc.errors()[0]
+    key = ".".join(str(p) for p in (prefix.split(".") if prefix else []) + list(error["loc"]))
+    where = f"{path}: " if path else "config: "
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown key (see config.example.toml for the keys there are)"
+    more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
+    return f"{where}{key}: {message}{more}"

@@ -1,0 +1,393 @@
+"""The embedded store: SQLite (WAL) for runs and state, content-addressed raw files.
+
+One :class:`Store` per process or thread (sqlite3 connections are not shared
+across threads). Every multi-row change happens inside :meth:`Store.transaction`
+so that a crash leaves either the old state or the new one, never half of each.
+
+Layout of the data directory::
+
+    pose-sync.sqlite3          runs, sources, cursors, ledger, queue
+    blobs/ab/abcdef....fit     raw FIT files, named by their SHA-256
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pose_sync.errors import ConfigError
+from pose_sync.model import RunAnalysis, SourceRef
+from pose_sync.store.codec import analysis_from_json, analysis_to_json
+from pose_sync.store.schema import MIGRATIONS
+
+DB_NAME = "pose-sync.sqlite3"
+
+# Two recordings are one run when they start within this many seconds and
+# their distances agree within this fraction (platforms recompute distance from
+# GPS, so a few percent differ) or this many metres, whichever is larger.
+MATCH_START_S = 120.0
+MATCH_DISTANCE_FRACTION = 0.10
+MATCH_DISTANCE_M = 150.0
+
+QUALITY_FIT = 2
+QUALITY_STREAMS = 1
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A run as the store holds it: its analysis and every place it was seen."""
+
+    id: int
+    analysis: RunAnalysis
+    sources: tuple[SourceRef, ...]
+    fit_sha256: str | None
+    quality: int
+    gear_id: str | None
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What :meth:`Store.save_run` did: ``created`` a run, ``upgraded`` its
+    analysis from a richer source, or ``linked`` a new source to a run it
+    already had (``unchanged`` when the source was known)."""
+
+    run_id: int
+    outcome: str
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    platform: str
+    remote_id: str
+    kind: str
+    content_sha256: str
+    detail: dict[str, Any]
+    written_at: str
+
+
+class Store:
+    """Runs, their sources, raw files, cursors and the write-back ledger."""
+
+    def __init__(self, data_dir: Path, conn: sqlite3.Connection) -> None:
+        self.data_dir = data_dir
+        self.conn = conn
+        self._depth = 0
+
+    # --- lifecycle -----------------------------------------------------------
+
+    @classmethod
+    def open(cls, data_dir: Path | str) -> Store:
+        """Open (creating and migrating if needed) the store in ``data_dir``."""
+        data_dir = Path(data_dir).expanduser()
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            (data_dir / "blobs").mkdir(exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise ConfigError(f"data directory {data_dir} is not writable: {exc.strerror}",
+                              hint="pass --data-dir or set POSE_SYNC_HOME to a writable folder") from exc
+        db_path = data_dir / DB_NAME
+        new = not db_path.exists()
+        try:
+            conn = sqlite3.connect(db_path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            if new:
+                os.chmod(db_path, 0o600)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.Error as exc:
+            raise ConfigError(f"cannot open the store at {db_path}: {exc}") from exc
+        conn.row_factory = sqlite3.Row
+        store = cls(data_dir, conn)
+        store._migrate()
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise ConfigError(
+                f"the store at {self.data_dir} was written by a newer pose-sync (schema {version})",
+                hint="upgrade pose-sync",
+            )
+        for number in range(version, len(MIGRATIONS)):
+            with self.transaction():
+                for statement in _split_sql(MIGRATIONS[number]):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``; nested calls join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self.conn.execute("COMMIT")
+
+    # --- raw files -----------------------------------------------------------
+
+    def blob_path(self, sha256: str) -> Path:
+        return self.data_dir / "blobs" / sha256[:2] / f"{sha256}.fit"
+
+    def put_blob(self, data: bytes, sha256: str) -> None:
+        """Keep raw bytes under their hash (atomic: temp file, fsync, rename)."""
+        path = self.blob_path(sha256)
+        if not path.exists():
+            path.parent.mkdir(exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        self.conn.execute(
+            "INSERT OR IGNORE INTO blobs (sha256, size, stored_at) VALUES (?, ?, ?)",
+            (sha256, len(data), utc_now()),
+        )
+
+    def get_blob(self, sha256: str) -> bytes:
+        return self.blob_path(sha256).read_bytes()
+
+    # --- runs ------------------------------------------------------------------
+
+    def find_source(self, ref: SourceRef) -> int | None:
+        """The run a platform activity (or file session) was already stored as."""
+        row = self.conn.execute(
+            "SELECT run_id FROM run_sources WHERE platform=? AND remote_id=? AND member=? AND session_index=?",
+            (ref.platform, ref.remote_id, ref.member or "", ref.session_index),
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def has_source_id(self, platform: str, remote_id: str) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM run_sources WHERE platform=? AND remote_id=? LIMIT 1", (platform, remote_id)
+        ).fetchone()
+        return row is not None
+
+    def runs_with_fit(self, sha256: str) -> list[int]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT run_id FROM run_sources WHERE fit_sha256=?", (sha256,)
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def match_run(self, start_time: datetime, distance_m: float | None) -> int | None:
+        """The stored run that is the same recording (start and distance agree)."""
+        start = start_time.timestamp()
+        rows = self.conn.execute(
+            "SELECT id, start_epoch, distance_m FROM runs WHERE start_epoch BETWEEN ? AND ? ORDER BY ABS(start_epoch - ?)",
+            (start - MATCH_START_S, start + MATCH_START_S, start),
+        ).fetchall()
+        for row in rows:
+            if distances_agree(distance_m, row["distance_m"]):
+                return int(row["id"])
+        return None
+
+    def save_run(self, analysis: RunAnalysis, *, fit_sha256: str | None, quality: int,
+                 gear_id: str | None = None) -> SaveResult:
+        """Store an analysed run, recognising one already stored from elsewhere.
+
+        The same recording arriving again (same source, or another platform's
+        copy: start and distance agree) is linked, not stored twice. A richer
+        source (an original FIT where we only had platform streams) replaces
+        the analysis; an equal or poorer one does not.
+        """
+        ref = analysis.source
+        with self.transaction():
+            run_id = self.find_source(ref)
+            outcome = "unchanged"
+            if run_id is None:
+                run_id = self.match_run(analysis.start_time, analysis.distance_m)
+                outcome = "linked"
+            if run_id is None:
+                run_id = self._insert_run(analysis, fit_sha256, quality, gear_id)
+                outcome = "created"
+            else:
+                row = self.conn.execute("SELECT quality, gear_id FROM runs WHERE id=?", (run_id,)).fetchone()
+                if quality > row["quality"]:
+                    self._update_run(run_id, analysis, fit_sha256, quality, gear_id or row["gear_id"])
+                    outcome = "upgraded"
+                elif gear_id and not row["gear_id"]:
+                    self.conn.execute("UPDATE runs SET gear_id=? WHERE id=?", (gear_id, run_id))
+            self.conn.execute(
+                "INSERT OR REPLACE INTO run_sources (platform, remote_id, member, session_index, run_id, fit_sha256, seen_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (ref.platform, ref.remote_id, ref.member or "", ref.session_index, run_id, fit_sha256, utc_now()),
+            )
+        return SaveResult(run_id, outcome)
+
+    def replace_analysis(self, run_id: int, analysis: RunAnalysis) -> None:
+        """Re-scoring: a new analysis of the same source for a stored run."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE runs SET analysis_json=?, analysis_version=?, form_score=?, distance_m=?, moving_time_s=?,"
+                " updated_at=? WHERE id=?",
+                (analysis_to_json(analysis), analysis.analysis_version, analysis.form.score,
+                 analysis.distance_m, analysis.moving_time_s, utc_now(), run_id),
+            )
+
+    def _insert_run(self, analysis: RunAnalysis, fit_sha256: str | None, quality: int, gear_id: str | None) -> int:
+        now = utc_now()
+        cursor = self.conn.execute(
+            "INSERT INTO runs (start_time, start_epoch, distance_m, moving_time_s, sport, form_score, analysis_version,"
+            " analysis_json, fit_sha256, quality, gear_id, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (analysis.start_time.isoformat(), analysis.start_time.timestamp(), analysis.distance_m,
+             analysis.moving_time_s, analysis.sport, analysis.form.score, analysis.analysis_version,
+             analysis_to_json(analysis), fit_sha256, quality, gear_id, now, now),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _update_run(self, run_id: int, analysis: RunAnalysis, fit_sha256: str | None, quality: int,
+                    gear_id: str | None) -> None:
+        self.conn.execute(
+            "UPDATE runs SET start_time=?, start_epoch=?, distance_m=?, moving_time_s=?, sport=?, form_score=?,"
+            " analysis_version=?, analysis_json=?, fit_sha256=?, quality=?, gear_id=?, updated_at=? WHERE id=?",
+            (analysis.start_time.isoformat(), analysis.start_time.timestamp(), analysis.distance_m,
+             analysis.moving_time_s, analysis.sport, analysis.form.score, analysis.analysis_version,
+             analysis_to_json(analysis), fit_sha256, quality, gear_id, utc_now(), run_id),
+        )
+
+    def get_run(self, run_id: int) -> StoredRun:
+        row = self.conn.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
+        if row is None:
+            raise KeyError(run_id)
+        return self._stored(row, self._sources([run_id]).get(run_id, ()))
+
+    def list_runs(self, since: datetime | None = None, until: datetime | None = None) -> list[StoredRun]:
+        """Stored runs in start order, optionally within [since, until)."""
+        lo = since.timestamp() if since else float("-inf")
+        hi = until.timestamp() if until else float("inf")
+        rows = self.conn.execute(
+            "SELECT * FROM runs WHERE start_epoch >= ? AND start_epoch < ? ORDER BY start_epoch", (lo, hi)
+        ).fetchall()
+        sources = self._sources([int(r["id"]) for r in rows] if len(rows) < 500 else None)
+        return [self._stored(row, sources.get(int(row["id"]), ())) for row in rows]
+
+    def count_runs(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+
+    def _sources(self, run_ids: list[int] | None) -> dict[int, tuple[SourceRef, ...]]:
+        if run_ids is None:
+            rows = self.conn.execute("SELECT * FROM run_sources ORDER BY seen_at").fetchall()
+        elif not run_ids:
+            return {}
+        else:
+            marks = ",".join("?" * len(run_ids))
+            rows = self.conn.execute(
+                f"SELECT * FROM run_sources WHERE run_id IN ({marks}) ORDER BY seen_at", run_ids
+            ).fetchall()
+        found: dict[int, list[SourceRef]] = {}
+        for r in rows:
+            found.setdefault(int(r["run_id"]), []).append(
+                SourceRef(r["platform"], r["remote_id"], r["member"] or None, int(r["session_index"]))
+            )
+        return {k: tuple(v) for k, v in found.items()}
+
+    @staticmethod
+    def _stored(row: sqlite3.Row, sources: tuple[SourceRef, ...]) -> StoredRun:
+        return StoredRun(
+            id=int(row["id"]),
+            analysis=analysis_from_json(row["analysis_json"]),
+            sources=sources,
+            fit_sha256=row["fit_sha256"],
+            quality=int(row["quality"]),
+            gear_id=row["gear_id"],
+        )
+
+    # --- cursors -------------------------------------------------------------
+
+    def get_cursor(self, connector: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM cursors WHERE connector=?", (connector,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_cursor(self, connector: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO cursors (connector, value, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (connector) DO UPDATE SET value=excluded.value, updated_at=excluded.updated_at",
+            (connector, value, utc_now()),
+        )
+
+    # --- write-back ledger ---------------------------------------------------
+
+    def record_write(self, platform: str, remote_id: str, kind: str, content_sha256: str,
+                     detail: dict[str, Any] | None = None) -> None:
+        self.conn.execute(
+            "INSERT INTO ledger (platform, remote_id, kind, content_sha256, detail, written_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (platform, remote_id, kind, content_sha256, json.dumps(detail or {}, sort_keys=True), utc_now()),
+        )
+
+    def last_write(self, platform: str, remote_id: str, kind: str) -> LedgerEntry | None:
+        row = self.conn.execute(
+            "SELECT * FROM ledger WHERE platform=? AND remote_id=? AND kind=? ORDER BY id DESC LIMIT 1",
+            (platform, remote_id, kind),
+        ).fetchone()
+        return None if row is None else _ledger(row)
+
+    def ledger(self, platform: str | None = None, kind: str | None = None) -> list[LedgerEntry]:
+        sql, args = "SELECT * FROM ledger WHERE 1=1", []
+        if platform:
+            sql, args = sql + " AND platform=?", [*args, platform]
+        if kind:
+            sql, args = sql + " AND kind=?", [*args, kind]
+        return [_ledger(r) for r in self.conn.execute(sql + " ORDER BY id", args).fetchall()]
+
+
+def _ledger(row: sqlite3.Row) -> LedgerEntry:
+    return LedgerEntry(row["platform"], row["remote_id"], row["kind"], row["content_sha256"],
+                       json.loads(row["detail"] or "{}"), row["written_at"])
+
+
+def distances_agree(a: float | None, b: float | None) -> bool:
+    """Platform copies of one run differ by a few percent of distance; tiny runs by metres."""
+    if not a or not b:
+        return True
+    return abs(a - b) <= max(MATCH_DISTANCE_FRACTION * max(a, b), MATCH_DISTANCE_M)
+
+
+def _split_sql(script: str) -> list[str]:
+    """Statements of a migration (they contain no literal semicolons)."""
+    return [s.strip() for s in script.split(";") if s.strip() and not _only_comments(s)]
+
+
+def _only_comments(statement: str) -> bool:
+    return all(not line.strip() or line.strip().startswith("--") for line in statement.splitlines())
