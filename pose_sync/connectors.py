@@ -69,6 +69,10 @@ class Connector(Protocol):
         """Activities that started after ``after`` (all when None), oldest first."""
         ...
 
+    def get_activity(self, remote_id: str) -> RemoteActivity:
+        """One activity by id (push-based sync: a webhook names only the id)."""
+        ...
+
     def fetch(self, activity: RemoteActivity) -> Fetched:
         ...
 

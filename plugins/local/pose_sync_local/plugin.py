@@ -54,6 +54,12 @@ class LocalConnector:
                 summary={"path": str(item.path), "member": item.member},
             )
 
+    def get_activity(self, remote_id: str) -> RemoteActivity:
+        for activity in self.list_activities(None):
+            if activity.remote_id == remote_id:
+                return activity
+        raise InputError(f"local: {remote_id} is not in the configured folders")
+
     def fetch(self, activity: RemoteActivity) -> Fetched:
         item = FitInput(Path(activity.summary["path"]), activity.summary.get("member"))
         return Fetched(fit_bytes=item.read())
