@@ -18,6 +18,7 @@ import click
 from pose_sync.cli.app import App
 from pose_sync.errors import PoseSyncError
 from pose_sync.plugins import plugin_manager
+from pose_sync.secrets import install_log_redaction
 
 EPILOG = """\b
 Exit codes: 0 all good, 1 some items failed (the rest were done),
@@ -48,6 +49,7 @@ def cli(ctx: click.Context, config_path: str | None, data_dir: str | None, verbo
     """
     level = logging.DEBUG if (debug or verbose > 1) else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    install_log_redaction()
     ctx.obj = App(config_path=config_path, data_dir_option=data_dir, debug=debug, verbose=verbose)
     ctx.call_on_close(ctx.obj.close)
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from rich.console import Console
 
 from pose_sync.config import Config, load_config, resolve_data_dir
+from pose_sync.connectors import Connector, ConnectorContext
+from pose_sync.plugins import connector_spec
 from pose_sync.store import Store
 
 
@@ -47,6 +49,14 @@ class App:
     def interactive(self) -> bool:
         """A person is watching (progress bars, colour); under cron only summaries."""
         return sys.stdout.isatty() and sys.stderr.isatty()
+
+    def connector(self, name: str, *, dry_run: bool = False) -> Connector:
+        """Build an installed connector from its validated ``[connectors.<name>]`` section."""
+        spec = connector_spec(name)
+        settings = self.config.connector_settings(name)
+        context = ConnectorContext(data_dir=self.data_dir, config=self.config, dry_run=dry_run,
+                                   interactive=self.interactive, echo=self.err.print)
+        return spec.factory(settings, context)
 
     def close(self) -> None:
         if self._store is not None:
