@@ -60,6 +60,10 @@ def auth() -> None:
 
 
 def _register_commands() -> None:
+    from pose_sync.cli import analyze, import_
+
+    for module in (analyze, import_):
+        cli.add_command(module.command)
     plugin_manager().hook.register_commands(cli=cli)
 
 

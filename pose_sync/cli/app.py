@@ -26,8 +26,8 @@ class App:
     verbose: int = 0
     _config: Config | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)
-    out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
-    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True))
+    out: Console = field(default_factory=lambda: Console(highlight=False))
+    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
 
     @property
     def config(self) -> Config:

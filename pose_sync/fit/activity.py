@@ -177,6 +177,35 @@ def _start_datetime(tables: FitTables, session_start: float, warnings: list[str]
     return datetime.fromtimestamp(0, tz=timezone.utc)
 
 
+def _merge_same_time(records: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Records in time order, one row per timestamp.
+
+    Some writers (the Strava app) split one second over two record messages,
+    position and speed in one, distance in the next; a row per timestamp with
+    the last real value of each field rebuilds the second they describe.
+    """
+    ts_all = records["timestamp"]
+    valid = np.isfinite(ts_all)
+    order = np.flatnonzero(valid)[np.argsort(ts_all[valid], kind="stable")]
+    ts = ts_all[order]
+    if len(ts) < 2 or np.all(np.diff(ts) > 0):
+        return {k: v[order] for k, v in records.items()}
+    unique, group = np.unique(ts, return_inverse=True)
+    merged = {"timestamp": unique}
+    for key, values in records.items():
+        if key == "timestamp":
+            continue
+        column = values[order]
+        rows = np.flatnonzero(np.isfinite(column))
+        out = np.full(len(unique), np.nan)
+        if len(rows):
+            groups = group[rows]
+            last_of_group = np.append(groups[1:] != groups[:-1], True)
+            out[groups[last_of_group]] = column[rows[last_of_group]]
+        merged[key] = out
+    return merged
+
+
 def activities_from_tables(tables: FitTables, source: SourceRef, fit_sha256: str | None = None) -> DecodedFit:
     """One :class:`Activity` per session in the file, records sliced to each session."""
     file_id = tables.first("file_id") or {}
@@ -187,10 +216,7 @@ def activities_from_tables(tables: FitTables, source: SourceRef, fit_sha256: str
     if tables.n_records == 0:
         return result
 
-    ts_all = tables.records["timestamp"]
-    valid = np.isfinite(ts_all)
-    order = np.argsort(ts_all[valid], kind="stable")
-    records = {k: v[valid][order] for k, v in tables.records.items()}
+    records = _merge_same_time(tables.records)
     ts = records["timestamp"]
 
     sessions = [s for s in tables.messages.get("session", []) if _f(s.get("start_time")) is not None]

@@ -50,14 +50,14 @@ class _EpochSeconds(FitFileDataProcessor):
 def describe_fit_error(exc: BaseException) -> str:
     """One line a user can act on, for each way fitparse reports a broken file."""
     if isinstance(exc, FitEOFError):
-        return "file is truncated (ends in the middle of a message)"
+        return "truncated FIT file (it ends in the middle of a message)"
     if isinstance(exc, FitCRCError):
-        return f"checksum mismatch ({exc}); the file is damaged"
+        return f"FIT checksum mismatch ({exc})"
     if isinstance(exc, FitHeaderError):
-        return f"not a valid FIT header ({exc})"
+        return f"corrupt FIT header ({exc})"
     if isinstance(exc, FitParseError):
-        return f"FIT decoding failed: {exc}"
-    return f"FIT decoding failed: {type(exc).__name__}: {exc}"
+        return f"unreadable FIT data ({exc})"
+    return f"unreadable FIT data ({type(exc).__name__}: {exc})"
 
 
 def _number(value: Any) -> float:

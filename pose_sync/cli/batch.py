@@ -1,0 +1,82 @@
+"""Running a batch of inputs with a progress bar, a summary, and the right exit code.
+
+Shared by ``analyze`` and ``import``: every input is processed even when
+some fail; each failure is one line; the exit code is 1 when any failed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from pose_sync.cli.app import App
+from pose_sync.cli.output import json_line, render_run
+from pose_sync.errors import InputError, PoseSyncError
+from pose_sync.importer import ERROR, OK, SKIPPED, Outcome
+from pose_sync.inputs import FitInput, expand
+from pose_sync.model import SourceRef
+
+
+def _error_outcome(item: FitInput | InputError, message: str) -> Outcome:
+    """An error outcome; the message is stored without the path (the source carries it)."""
+    if isinstance(item, FitInput):
+        return Outcome(item.source, ERROR, message.removeprefix(f"{item.label}: "))
+    path, _, reason = message.partition(": ")
+    return Outcome(SourceRef("file", path), ERROR, reason or message)
+
+
+def _named(outcome: Outcome) -> str:
+    return f"{outcome.source.label()}: {outcome.reason}"
+
+
+def run_batch(app: App, paths: Iterable[str], process: Callable[[FitInput], list[Outcome]],
+              *, as_json: bool, show_reports: bool) -> int:
+    """Process every input under ``paths``; print reports or JSON lines; return the exit code."""
+    items = list(expand(paths))
+    counts: Counter[str] = Counter()
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeRemainingColumn(), console=app.err, transient=True,
+                        disable=not app.interactive or len(items) < 2 or as_json or show_reports)
+    with progress:
+        task = progress.add_task("analysing", total=len(items))
+        for item in items:
+            if isinstance(item, InputError):
+                outcomes = [_error_outcome(item, item.message)]
+            else:
+                progress.update(task, description=item.path.name)
+                try:
+                    outcomes = process(item)
+                except PoseSyncError as exc:
+                    if isinstance(exc, InputError) or exc.exit_code == 1:
+                        outcomes = [_error_outcome(item, str(exc))]
+                    else:
+                        raise
+                except Exception as exc:  # one broken file must not stop the batch
+                    if app.debug:
+                        raise
+                    outcomes = [_error_outcome(item, f"{item.label}: unexpected {type(exc).__name__}: {exc}")]
+            for outcome in outcomes:
+                counts[outcome.status] += 1
+                if as_json:
+                    app.out.print(json_line(outcome), markup=False, highlight=False, soft_wrap=True)
+                elif outcome.status == OK and show_reports:
+                    render_run(app.out, outcome)
+                if outcome.status == ERROR:
+                    app.err.print(f"error: {_named(outcome)}", markup=False, highlight=False, soft_wrap=True)
+                elif outcome.status == SKIPPED and not as_json:
+                    app.err.print(f"skipped {_named(outcome)}", markup=False, style="dim", highlight=False,
+                                  soft_wrap=True)
+            progress.advance(task)
+    if not as_json:
+        _summary(app, counts, len(items))
+    return 1 if counts[ERROR] else 0
+
+
+def _summary(app: App, counts: Counter[str], n_inputs: int) -> None:
+    table = Table.grid(padding=(0, 2))
+    table.add_row(f"{n_inputs} input(s)", f"[green]{counts[OK]} run(s) analysed[/]",
+                  f"{counts[SKIPPED]} skipped", f"[red]{counts[ERROR]} failed[/]" if counts[ERROR] else "0 failed")
+    app.err.print(table)
