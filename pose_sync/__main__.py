@@ -1,0 +1,5 @@
+"""``python -m pose_sync`` runs the CLI."""
+
+from pose_sync.cli import main
+
+main()

@@ -1,0 +1,113 @@
+"""The store: migrations, run matching across platforms, the ledger, crash safety of transactions."""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from pose_sync.importer import analyse_fit
+from pose_sync.model import SourceRef
+from pose_sync.store import QUALITY_FIT, QUALITY_STREAMS, Store
+from pose_sync.store.schema import MIGRATIONS
+from tests.conftest import sample
+
+RUN = "jimmykane_fit-parser/running-with-developer-data.fit"
+
+
+@pytest.fixture
+def analysis():
+    [outcome] = analyse_fit(sample(RUN).read_bytes(), SourceRef("file", RUN))
+    return outcome.analysis
+
+
+def test_new_store_is_private_and_at_the_latest_schema(tmp_path):
+    with Store.open(tmp_path / "d") as store:
+        assert store.schema_version == len(MIGRATIONS)
+    assert stat.S_IMODE(os.stat(tmp_path / "d").st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(tmp_path / "d" / "pose-sync.sqlite3").st_mode) == 0o600
+    with Store.open(tmp_path / "d") as store:  # reopening migrates nothing and loses nothing
+        assert store.schema_version == len(MIGRATIONS)
+
+
+def test_a_store_from_a_newer_version_is_refused(tmp_path):
+    with Store.open(tmp_path) as store:
+        store.conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    from pose_sync.errors import ConfigError
+    with pytest.raises(ConfigError, match="newer pose-sync"):
+        Store.open(tmp_path)
+
+
+def test_the_same_run_from_another_platform_is_linked_not_duplicated(tmp_path, analysis):
+    with Store.open(tmp_path) as store:
+        first = store.save_run(analysis, fit_sha256="a" * 64, quality=QUALITY_FIT)
+        assert first.outcome == "created"
+        # Strava's copy: starts 1 s later, GPS distance 2 % longer.
+        strava = replace(analysis, source=SourceRef("strava", "123"),
+                         start_time=analysis.start_time + timedelta(seconds=1), distance_m=analysis.distance_m * 1.02)
+        linked = store.save_run(strava, fit_sha256=None, quality=QUALITY_STREAMS)
+        assert linked == type(linked)(first.run_id, "linked")
+        again = store.save_run(strava, fit_sha256=None, quality=QUALITY_STREAMS)
+        assert again.outcome == "unchanged"
+        assert store.count_runs() == 1
+        [run] = store.list_runs()
+        assert {s.platform for s in run.sources} == {"file", "strava"}
+        assert run.quality == QUALITY_FIT  # the poorer source did not replace the FIT analysis
+
+
+def test_a_richer_source_upgrades_the_analysis(tmp_path, analysis):
+    with Store.open(tmp_path) as store:
+        streams = replace(analysis, source=SourceRef("strava", "9"), form=replace(analysis.form, score=10.0))
+        store.save_run(streams, fit_sha256=None, quality=QUALITY_STREAMS)
+        result = store.save_run(analysis, fit_sha256="b" * 64, quality=QUALITY_FIT)
+        assert result.outcome == "upgraded"
+        assert store.get_run(result.run_id).analysis.form.score == analysis.form.score
+
+
+def test_different_runs_are_not_matched(tmp_path, analysis):
+    with Store.open(tmp_path) as store:
+        store.save_run(analysis, fit_sha256=None, quality=QUALITY_FIT)
+        later = replace(analysis, source=SourceRef("file", "other"), start_time=analysis.start_time + timedelta(hours=3))
+        shorter = replace(analysis, source=SourceRef("file", "other2"), distance_m=analysis.distance_m / 2)
+        assert store.save_run(later, fit_sha256=None, quality=QUALITY_FIT).outcome == "created"
+        assert store.save_run(shorter, fit_sha256=None, quality=QUALITY_FIT).outcome == "created"
+        assert store.count_runs() == 3
+
+
+def test_analysis_round_trips_exactly(tmp_path, analysis):
+    with Store.open(tmp_path) as store:
+        run_id = store.save_run(analysis, fit_sha256=None, quality=QUALITY_FIT).run_id
+        assert store.get_run(run_id).analysis == analysis
+
+
+def test_a_failed_transaction_leaves_nothing_behind(tmp_path, analysis):
+    with Store.open(tmp_path) as store:
+        with pytest.raises(RuntimeError):
+            with store.transaction():
+                store.save_run(analysis, fit_sha256=None, quality=QUALITY_FIT)
+                store.set_cursor("strava", "2026-01-01")
+                raise RuntimeError("crash between steps")
+        assert store.count_runs() == 0 and store.get_cursor("strava") is None
+
+
+def test_ledger_and_cursors(tmp_path):
+    with Store.open(tmp_path) as store:
+        assert store.last_write("strava", "1", "note") is None
+        store.record_write("strava", "1", "note", "h1", {"chars": 10})
+        store.record_write("strava", "1", "note", "h2")
+        assert store.last_write("strava", "1", "note").content_sha256 == "h2"
+        assert [e.content_sha256 for e in store.ledger("strava", "note")] == ["h1", "h2"]
+        store.set_cursor("garmin", "x")
+        store.set_cursor("garmin", "y")
+        assert store.get_cursor("garmin") == "y"
+
+
+def test_blobs_are_content_addressed(tmp_path):
+    with Store.open(tmp_path) as store:
+        store.put_blob(b"fit bytes", "c" * 64)
+        store.put_blob(b"fit bytes", "c" * 64)
+        assert store.get_blob("c" * 64) == b"fit bytes"
+        assert stat.S_IMODE(os.stat(store.blob_path("c" * 64).parent).st_mode) == 0o700
