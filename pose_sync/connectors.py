@@ -64,6 +64,10 @@ class Connector(Protocol):
 
     name: str
     supports_notes: bool
+    # What ``fetch`` gives: QUALITY_FIT (2, the original file) or QUALITY_STREAMS
+    # (1, the platform's resampled streams). A run already stored at this quality
+    # or better from another platform is linked, not fetched again.
+    source_quality: int
 
     def list_activities(self, after: datetime | None) -> Iterator[RemoteActivity]:
         """Activities that started after ``after`` (all when None), oldest first."""
@@ -85,6 +89,24 @@ class Connector(Protocol):
         ...
 
     def close(self) -> None:
+        ...
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of ``pose-sync doctor``: ``ok`` True (fine), False (broken), None (a warning)."""
+
+    name: str
+    ok: bool | None
+    detail: str
+
+
+class HasChecks(Protocol):
+    """Optional: a connector that can say whether it is ready (tokens present and fresh, ...).
+
+    Checks must not make network requests that cost rate-limit budget."""
+
+    def checks(self) -> list[Check]:
         ...
 
 

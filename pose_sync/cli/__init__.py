@@ -60,9 +60,9 @@ def auth() -> None:
 
 
 def _register_commands() -> None:
-    from pose_sync.cli import analyze, import_
+    from pose_sync.cli import analyze, doctor, import_, sync
 
-    for module in (analyze, import_):
+    for module in (analyze, import_, sync, doctor):
         cli.add_command(module.command)
     plugin_manager().hook.register_commands(cli=cli)
 

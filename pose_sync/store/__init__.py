@@ -68,6 +68,20 @@ class SaveResult:
 
 
 @dataclass(frozen=True)
+class SyncItem:
+    """One platform activity's progress through the pipeline (see :mod:`pose_sync.sync`)."""
+
+    platform: str
+    remote_id: str
+    state: str
+    start_epoch: float | None
+    run_id: int | None
+    summary: dict[str, Any]
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True)
 class LedgerEntry:
     platform: str
     remote_id: str
@@ -334,6 +348,67 @@ class Store:
             gear_id=row["gear_id"],
         )
 
+    def link_source(self, run_id: int, ref: SourceRef, fit_sha256: str | None = None) -> None:
+        """Record that a platform activity is a run we already have (no new analysis)."""
+        self.conn.execute(
+            "INSERT OR IGNORE INTO run_sources (platform, remote_id, member, session_index, run_id, fit_sha256, seen_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (ref.platform, ref.remote_id, ref.member or "", ref.session_index, run_id, fit_sha256, utc_now()),
+        )
+
+    def run_quality(self, run_id: int) -> int:
+        return int(self.conn.execute("SELECT quality FROM runs WHERE id=?", (run_id,)).fetchone()[0])
+
+    # --- pipeline state ------------------------------------------------------
+
+    def get_item(self, platform: str, remote_id: str) -> SyncItem | None:
+        row = self.conn.execute(
+            "SELECT * FROM sync_items WHERE platform=? AND remote_id=?", (platform, remote_id)
+        ).fetchone()
+        return None if row is None else _item(row)
+
+    def put_item(self, platform: str, remote_id: str, state: str, *, start_epoch: float | None = None,
+                 run_id: int | None = None, summary: dict[str, Any] | None = None,
+                 error: str | None = None, attempt: bool = False) -> None:
+        """Create or advance an item; fields left as None keep their stored value."""
+        self.conn.execute(
+            "INSERT INTO sync_items (platform, remote_id, state, start_epoch, run_id, summary_json, attempts,"
+            " last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (platform, remote_id) DO UPDATE SET state=excluded.state,"
+            " start_epoch=COALESCE(excluded.start_epoch, start_epoch), run_id=COALESCE(excluded.run_id, run_id),"
+            " summary_json=COALESCE(excluded.summary_json, summary_json),"
+            " attempts=attempts + excluded.attempts, last_error=excluded.last_error, updated_at=excluded.updated_at",
+            (platform, remote_id, state, start_epoch, run_id,
+             json.dumps(summary, sort_keys=True, default=str) if summary is not None else None,
+             1 if attempt else 0, error, utc_now()),
+        )
+
+    def items(self, platform: str, states: tuple[str, ...] | None = None) -> list[SyncItem]:
+        sql, args = "SELECT * FROM sync_items WHERE platform=?", [platform]
+        if states:
+            sql += f" AND state IN ({','.join('?' * len(states))})"
+            args += list(states)
+        return [_item(r) for r in self.conn.execute(sql + " ORDER BY start_epoch, remote_id", args).fetchall()]
+
+    def start_sync_run(self, connector: str) -> int:
+        cursor = self.conn.execute(
+            "INSERT INTO sync_runs (connector, started_at) VALUES (?, ?)", (connector, utc_now()))
+        return int(cursor.lastrowid or 0)
+
+    def finish_sync_run(self, sync_run_id: int, outcome: str, summary: dict[str, Any]) -> None:
+        self.conn.execute(
+            "UPDATE sync_runs SET finished_at=?, outcome=?, summary_json=? WHERE id=?",
+            (utc_now(), outcome, json.dumps(summary, sort_keys=True), sync_run_id),
+        )
+
+    def last_sync_run(self, connector: str) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT * FROM sync_runs WHERE connector=? ORDER BY id DESC LIMIT 1", (connector,)).fetchone()
+        if row is None:
+            return None
+        return {"started_at": row["started_at"], "finished_at": row["finished_at"], "outcome": row["outcome"],
+                "summary": json.loads(row["summary_json"] or "{}")}
+
     # --- cursors -------------------------------------------------------------
 
     def get_cursor(self, connector: str) -> str | None:
@@ -370,6 +445,11 @@ class Store:
         if kind:
             sql, args = sql + " AND kind=?", [*args, kind]
         return [_ledger(r) for r in self.conn.execute(sql + " ORDER BY id", args).fetchall()]
+
+
+def _item(row: sqlite3.Row) -> SyncItem:
+    return SyncItem(row["platform"], row["remote_id"], row["state"], row["start_epoch"], row["run_id"],
+                    json.loads(row["summary_json"] or "{}"), int(row["attempts"]), row["last_error"])
 
 
 def _ledger(row: sqlite3.Row) -> LedgerEntry:

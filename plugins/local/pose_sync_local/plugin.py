@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from pose_sync.connectors import ConnectorContext, ConnectorSpec, Fetched, RemoteActivity
+from pose_sync.connectors import Check, ConnectorContext, ConnectorSpec, Fetched, RemoteActivity
 from pose_sync.errors import InputError
 from pose_sync.hookspecs import hookimpl
 from pose_sync.inputs import FitInput, expand
@@ -30,6 +30,7 @@ class LocalSettings(BaseModel):
 class LocalConnector:
     name = "local"
     supports_notes = False
+    source_quality = 2  # original FIT files
 
     def __init__(self, folders: list[str]) -> None:
         self.folders = [Path(f).expanduser() for f in folders]
@@ -69,6 +70,12 @@ class LocalConnector:
 
     def write_description(self, activity: RemoteActivity, text: str) -> None:
         raise InputError("local files have no description to write")
+
+    def checks(self) -> list[Check]:
+        if not self.folders:
+            return [Check("folders", None, "no folders configured in [connectors.local] folders")]
+        return [Check(f"folder {folder}", folder.is_dir(), "found" if folder.is_dir() else "not found (mounted?)")
+                for folder in self.folders]
 
     def close(self) -> None:
         return None

@@ -1,0 +1,85 @@
+"""``pose-sync doctor``: is everything in place, and what did the last syncs do?"""
+
+from __future__ import annotations
+
+import os
+
+import click
+from rich.table import Table
+
+from pose_sync.cli.app import App
+from pose_sync.config import default_config_path
+from pose_sync.connectors import Check
+from pose_sync.errors import PoseSyncError
+from pose_sync.plugins import BROKEN_PLUGINS, connector_specs
+from pose_sync.sync import FINISHED
+
+
+def _mark(ok: bool | None) -> str:
+    return {True: "[green]ok[/]", False: "[red]FAIL[/]", None: "[yellow]warn[/]"}[ok]
+
+
+@click.command("doctor")
+@click.pass_obj
+def command(app: App) -> None:
+    """Check config, data directory, plugins and each connector's tokens; show sync history and pending work.
+
+    Makes no requests that count against a platform's rate limit. Exit code 0
+    when everything is in order, 1 when something needs attention, 2 when the
+    config itself is invalid.
+    """
+    checks: list[Check] = []
+    source = app.config.source or default_config_path()
+    checks.append(Check("config", True, f"{source}" + ("" if app.config.source else " (not present: defaults)")))
+    data_dir = app.data_dir
+    try:
+        store = app.store
+        writable = os.access(data_dir, os.W_OK)
+        checks.append(Check("data directory", writable, f"{data_dir} ({store.count_runs()} runs, schema "
+                                                      f"v{store.schema_version})"))
+    except PoseSyncError as exc:
+        checks.append(Check("data directory", False, str(exc)))
+        store = None
+    specs = connector_specs()
+    checks.append(Check("plugins", True, ", ".join(sorted(specs)) or "no connectors installed"))
+    for name, reason in BROKEN_PLUGINS.items():
+        checks.append(Check(f"plugin {name}", False, f"failed to load: {reason}"))
+
+    configured = [n for n in specs if n in app.config.connectors or n in app.config.sync.platforms]
+    for name in configured:
+        try:
+            connector = app.connector(name)
+        except PoseSyncError as exc:
+            checks.append(Check(name, False, str(exc)))
+            continue
+        try:
+            for check in getattr(connector, "checks", lambda: [])():
+                checks.append(Check(f"{name}: {check.name}", check.ok, check.detail))
+        finally:
+            connector.close()
+        if store is None:
+            continue
+        last = store.last_sync_run(name)
+        if last is None:
+            checks.append(Check(f"{name}: last sync", None, "never synced"))
+        else:
+            ok = {"ok": True, "rate_limited": None}.get(last["outcome"], False)
+            checks.append(Check(f"{name}: last sync", ok,
+                                f"{last['started_at']} {last['outcome'] or 'did not finish'} {last['summary']}"))
+
+    if store is not None:
+        pending = [i for p in {*configured, "file"} for i in store.items(p) if i.state not in FINISHED]
+        gave_up = [i for p in {*configured, "file"} for i in store.items(p, ("gave_up",))]
+        events = store.conn.execute("SELECT COUNT(*) FROM events WHERE state='pending'").fetchone()[0]
+        checks.append(Check("pending work", True if not pending and not events else None,
+                            f"{len(pending)} activit(ies) in progress, {events} webhook event(s) queued"))
+        if gave_up:
+            checks.append(Check("given up", None, f"{len(gave_up)} activit(ies) failed {len(gave_up)} times: "
+                                + "; ".join(f"{i.platform}:{i.remote_id}: {i.last_error}" for i in gave_up[:3])))
+
+    table = Table(show_header=False, box=None, pad_edge=False)
+    for check in checks:
+        table.add_row(_mark(check.ok), check.name, check.detail)
+    app.out.print(table)
+    if any(check.ok is False for check in checks):
+        raise click.exceptions.Exit(1)

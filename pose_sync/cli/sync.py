@@ -1,0 +1,106 @@
+"""``pose-sync sync``: pull new runs from every configured platform, analyse, write notes back."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from pose_sync.cli.app import App
+from pose_sync.connectors import Connector
+from pose_sync.errors import ConfigError, RateLimited
+from pose_sync.lock import sync_lock
+from pose_sync.plugins import connector_specs
+from pose_sync.sync import ConnectorResult, ItemResult, Pipeline
+
+
+def chosen_platforms(app: App, requested: tuple[str, ...]) -> list[str]:
+    """--platform, else [sync] platforms, else every connector with a config section."""
+    names = list(requested) or list(app.config.sync.platforms) or \
+        [name for name in connector_specs() if name in app.config.connectors]
+    if not names:
+        raise ConfigError("no platform to sync: none is configured",
+                          hint="add [connectors.local] folders to your config, or run `pose-sync auth strava`")
+    return names
+
+
+def _line(result: ConnectorResult) -> str:
+    s = result.summary()
+    text = (f"{result.connector}: {s['new']} new, {s['skipped']} skipped, {s['failed']} failed, "
+            f"{s['notes_written']} note(s) written")
+    return text + (f"; stopped: {result.stopped_by}" if result.stopped_by is not None else "")
+
+
+@click.command("sync")
+@click.option("--platform", "platforms", multiple=True, metavar="NAME",
+              help="Only this connector (repeatable): local, strava, garmin, ...")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="List activities from this date (YYYY-MM-DD) instead of from the last sync.")
+@click.option("--dry-run", is_flag=True,
+              help="Fetch and analyse, show every description that would be written, write nothing back.")
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@click.pass_obj
+def command(app: App, platforms: tuple[str, ...], since: datetime | None, dry_run: bool, quiet: bool) -> None:
+    """Pull new runs from every configured platform, analyse them, write notes back.
+
+    \b
+    Safe to run from cron or a systemd timer: it resumes where the last run
+    stopped, never analyses a run twice (the same run on Garmin and Strava
+    is one run) and never writes a note twice. A second sync while one is
+    running exits at once (code 3). Under cron (no terminal) it prints one
+    summary line; errors go to stderr.
+
+    \b
+    Exit codes: 0 done (a rate limit is not an error: the next run resumes),
+    1 some activities or a platform failed, 2 configuration error, 3 busy.
+
+    \b
+    Examples:
+      pose-sync sync
+      pose-sync sync --platform strava --dry-run
+      */30 * * * * pose-sync sync     (crontab)
+    """
+    names = chosen_platforms(app, platforms)
+    connectors: list[Connector] = [app.connector(name, dry_run=dry_run) for name in names]
+    since_utc = since.replace(tzinfo=timezone.utc) if since else None
+    show_progress = app.interactive and not quiet
+    results: list[ConnectorResult] = []
+    with sync_lock(app.data_dir):
+        pipeline = Pipeline(app.store, app.config, dry_run=dry_run,
+                            echo=lambda text: app.out.print(text, markup=False, highlight=False))
+        for connector in connectors:
+            try:
+                results.append(_sync_one(app, pipeline, connector, since_utc, show_progress))
+            finally:
+                connector.close()
+    failed = False
+    for result in results:
+        for item in result.items:
+            if item.status == "failed":
+                app.err.print(f"error: {item.label}: {item.reason}", markup=False, highlight=False, soft_wrap=True)
+        if result.stopped_by is not None and not isinstance(result.stopped_by, RateLimited):
+            app.err.print(f"error: {result.stopped_by}", markup=False, highlight=False, soft_wrap=True)
+        failed |= result.outcome in ("partial", "failed")
+        if not quiet:
+            prefix = "dry run: " if dry_run else ""
+            app.out.print(f"{prefix}{_line(result)}", markup=False, highlight=False, soft_wrap=True)
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+def _sync_one(app: App, pipeline: Pipeline, connector: Connector, since: datetime | None,
+              show_progress: bool) -> ConnectorResult:
+    progress = Progress(TextColumn(f"{connector.name}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.description}"), console=app.err, transient=True,
+                        disable=not show_progress)
+    with progress:
+        task = progress.add_task("listing", total=None)
+
+        def on_listed(count: int) -> None:
+            progress.update(task, total=count, description="")
+
+        def on_item(item: ItemResult) -> None:
+            progress.update(task, advance=1, description=item.status)
+
+        return pipeline.sync(connector, since=since, on_listed=on_listed, on_item=on_item)
