@@ -112,6 +112,12 @@ def duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def _label(metric: str) -> str:
+    """'stance_time_ms (from developer field ...)' -> 'ground contact (from developer field ...)'."""
+    name, _, rest = metric.partition(" ")
+    return f"{LABELS[name][0]} {rest}".strip() if name in LABELS else metric
+
+
 def _fmt(key: str, value: float | None) -> str:
     if value is None:
         return "-"
@@ -173,9 +179,9 @@ def render_run(console: Console, outcome: Outcome) -> None:
         verdict.append("Form not scored", style="bold yellow")
     else:
         verdict.append(f"Form {score:.0f}/100", style="bold")
-        verdict.append(f"  (confidence {a.form.confidence:.2f}; from {', '.join(a.form.inputs)})")
+        verdict.append(f"  (confidence {a.form.confidence:.2f}; from {', '.join(_label(i) for i in a.form.inputs)})")
     if a.form.missing:
-        verdict.append(f"\nnot measured: {', '.join(a.form.missing)}", style="dim")
+        verdict.append(f"\nnot measured: {', '.join(_label(m) for m in a.form.missing)}", style="dim")
     parts += [verdict, Text()]
     if a.form.components:
         parts += [_form_table(a), Text()]
