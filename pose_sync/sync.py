@@ -182,7 +182,10 @@ class Pipeline:
                 outcomes.append(Outcome(activity.source, "skipped", f"{activity.sport} activity, not a run"))
                 continue
             analysis = analyse_run(activity)
-            result = self.store.save_run(analysis, fit_sha256=None, quality=QUALITY_STREAMS, gear_id=gear_id)
+            with self.store.transaction():
+                samples_sha = self.store.put_samples(activity.samples)
+                result = self.store.save_run(analysis, fit_sha256=None, quality=QUALITY_STREAMS, gear_id=gear_id,
+                                             samples_sha256=samples_sha)
             outcomes.append(Outcome(activity.source, OK, analysis=analysis, run_id=result.run_id,
                                     stored=result.outcome))
         return outcomes

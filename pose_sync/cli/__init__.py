@@ -60,9 +60,9 @@ def auth() -> None:
 
 
 def _register_commands() -> None:
-    from pose_sync.cli import analyze, doctor, import_, sync
+    from pose_sync.cli import analyze, doctor, import_, rescore, sync
 
-    for module in (analyze, import_, sync, doctor):
+    for module in (analyze, import_, sync, doctor, rescore):
         cli.add_command(module.command)
     plugin_manager().hook.register_commands(cli=cli)
 

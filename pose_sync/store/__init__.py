@@ -12,6 +12,7 @@ Layout of the data directory::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -24,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from pose_sync.errors import ConfigError
-from pose_sync.model import RunAnalysis, SourceRef
+from pose_sync.model import RunAnalysis, Samples, SourceRef
 from pose_sync.store.codec import analysis_from_json, analysis_to_json
+from pose_sync.store.samples import samples_from_bytes, samples_to_bytes
 from pose_sync.store.schema import MIGRATIONS
 
 DB_NAME = "pose-sync.sqlite3"
@@ -55,6 +57,7 @@ class StoredRun:
     fit_sha256: str | None
     quality: int
     gear_id: str | None
+    samples_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,12 +179,12 @@ class Store:
 
     # --- raw files -----------------------------------------------------------
 
-    def blob_path(self, sha256: str) -> Path:
-        return self.data_dir / "blobs" / sha256[:2] / f"{sha256}.fit"
+    def blob_path(self, sha256: str, suffix: str = ".fit") -> Path:
+        return self.data_dir / "blobs" / sha256[:2] / f"{sha256}{suffix}"
 
-    def put_blob(self, data: bytes, sha256: str) -> None:
+    def put_blob(self, data: bytes, sha256: str, suffix: str = ".fit") -> None:
         """Keep raw bytes under their hash (atomic: temp file, fsync, rename)."""
-        path = self.blob_path(sha256)
+        path = self.blob_path(sha256, suffix)
         if not path.exists():
             path.parent.mkdir(exist_ok=True, mode=0o700)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -199,8 +202,18 @@ class Store:
             (sha256, len(data), utc_now()),
         )
 
-    def get_blob(self, sha256: str) -> bytes:
-        return self.blob_path(sha256).read_bytes()
+    def get_blob(self, sha256: str, suffix: str = ".fit") -> bytes:
+        return self.blob_path(sha256, suffix).read_bytes()
+
+    def put_samples(self, samples: Samples) -> str:
+        """Keep an activity's columnar samples (for runs with no original file); returns their hash."""
+        data = samples_to_bytes(samples)
+        sha = hashlib.sha256(data).hexdigest()
+        self.put_blob(data, sha, ".npz")
+        return sha
+
+    def get_samples(self, sha256: str) -> Samples:
+        return samples_from_bytes(self.get_blob(sha256, ".npz"))
 
     # --- runs ------------------------------------------------------------------
 
@@ -237,7 +250,7 @@ class Store:
         return None
 
     def save_run(self, analysis: RunAnalysis, *, fit_sha256: str | None, quality: int,
-                 gear_id: str | None = None) -> SaveResult:
+                 gear_id: str | None = None, samples_sha256: str | None = None) -> SaveResult:
         """Store an analysed run, recognising one already stored from elsewhere.
 
         The same recording arriving again (same source, or another platform's
@@ -260,8 +273,12 @@ class Store:
                 if quality > row["quality"]:
                     self._update_run(run_id, analysis, fit_sha256, quality, gear_id or row["gear_id"])
                     outcome = "upgraded"
-                elif gear_id and not row["gear_id"]:
-                    self.conn.execute("UPDATE runs SET gear_id=? WHERE id=?", (gear_id, run_id))
+                else:
+                    samples_sha256 = None  # the stored analysis keeps its own material
+                    if gear_id and not row["gear_id"]:
+                        self.conn.execute("UPDATE runs SET gear_id=? WHERE id=?", (gear_id, run_id))
+            if samples_sha256 is not None:
+                self.conn.execute("UPDATE runs SET samples_sha256=? WHERE id=?", (samples_sha256, run_id))
             self.conn.execute(
                 "INSERT OR REPLACE INTO run_sources (platform, remote_id, member, session_index, run_id, fit_sha256, seen_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -346,6 +363,7 @@ class Store:
             fit_sha256=row["fit_sha256"],
             quality=int(row["quality"]),
             gear_id=row["gear_id"],
+            samples_sha256=row["samples_sha256"],
         )
 
     def link_source(self, run_id: int, ref: SourceRef, fit_sha256: str | None = None) -> None:

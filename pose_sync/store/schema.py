@@ -112,4 +112,9 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (platform, gear_id)
     );
     """,
+    # 2: runs that came as platform streams (no FIT) keep their columnar samples
+    # (compressed .npz in blobs/) so history can be re-scored without the platform.
+    """
+    ALTER TABLE runs ADD COLUMN samples_sha256 TEXT;
+    """,
 ]
