@@ -12,7 +12,6 @@ from pose_sync import hookspecs
 from pose_sync.connectors import ConnectorSpec
 from pose_sync.errors import ConfigError
 
-
 log = logging.getLogger(__name__)
 
 # Plugins that failed to import, by entry-point name, with the reason: shown

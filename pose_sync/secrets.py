@@ -13,10 +13,11 @@ import json
 import logging
 import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
+
+from pose_sync.files import write_atomic
 
 REDACTED = "[redacted]"
 _SECRETS: set[str] = set()
@@ -64,18 +65,7 @@ def install_log_redaction() -> None:
 
 def write_secret_file(path: Path, content: str) -> None:
     """Atomically write ``content`` to ``path`` with mode 0600 (directory 0700)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, content.encode("utf-8"), mode=0o600)
 
 
 def write_secret_json(path: Path, data: dict[str, Any]) -> None:

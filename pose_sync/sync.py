@@ -115,8 +115,9 @@ class Pipeline:
         if activity.sport not in RUN_SPORTS:
             self.store.put_item(platform, remote_id, "skipped", error=f"{activity.sport}, not a run")
             return ItemResult(platform, remote_id, "skipped", reason=f"{activity.sport} activity, not a run")
+        stored_run = item.run_id if item and item.state in ("stored", "done") else None
         try:
-            return self._advance(connector, activity, item.run_id if item and item.state in ("stored", "done") else None)
+            return self._advance(connector, activity, stored_run)
         except (AuthError, RateLimited):
             raise
         except PoseSyncError as exc:
@@ -147,7 +148,9 @@ class Pipeline:
         if known is not None:
             self.store.put_item(platform, remote_id, "stored", run_id=known)
             return known, "unchanged", None
-        matched = self.store.match_run(activity.start_time, activity.distance_m) if activity.sport == "running" else None
+        matched = None
+        if activity.sport == "running":
+            matched = self.store.match_run(activity.start_time, activity.distance_m)
         if matched is not None and self.store.run_quality(matched) >= connector.source_quality:
             with self.store.transaction():
                 self.store.link_source(matched, ref)

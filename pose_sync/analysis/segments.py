@@ -67,11 +67,7 @@ def sample_weights(elapsed_s: np.ndarray, pauses: tuple[tuple[float, float], ...
     if n == 0:
         return np.zeros(0)
     dt = np.diff(elapsed_s, append=elapsed_s[-1])
-    if n > 1:
-        typical = float(np.median(dt[:-1])) if n > 2 else float(dt[0])
-        dt[-1] = 0.0  # the last record marks the end of the recording
-    else:
-        dt[-1] = 1.0
+    dt[-1] = 0.0 if n > 1 else 1.0  # the last record marks the end of the recording
     dt = np.clip(dt, 0.0, MAX_SAMPLE_GAP_S)
     end = elapsed_s + dt
     for start_pause, end_pause in pauses:
@@ -103,21 +99,24 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return edges[0::2], edges[1::2]
 
 
+def _cover(n: int, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Boolean mask that is True on every [start, end) range (vectorised)."""
+    marks = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(marks, starts, 1)
+    np.add.at(marks, ends, -1)
+    return np.cumsum(marks[:n]) > 0
+
+
 def _stretches(mask: np.ndarray, weight_s: np.ndarray, fill_gaps_s: float, min_length_s: float) -> np.ndarray:
     """``mask`` with short False gaps bridged, keeping only stretches lasting ``min_length_s``."""
+    n = len(mask)
     cumulative = np.concatenate(([0.0], np.cumsum(weight_s)))
-    bridged = mask.copy()
     gap_starts, gap_ends = _runs(~mask)
-    inner = (gap_starts > 0) & (gap_ends < len(mask))
-    short = (cumulative[gap_ends] - cumulative[gap_starts]) <= fill_gaps_s
-    for start, end in zip(gap_starts[inner & short], gap_ends[inner & short]):
-        bridged[start:end] = True
-    keep = np.zeros_like(mask)
+    bridge = (gap_starts > 0) & (gap_ends < n) & ((cumulative[gap_ends] - cumulative[gap_starts]) <= fill_gaps_s)
+    bridged = mask | _cover(n, gap_starts[bridge], gap_ends[bridge])
     starts, ends = _runs(bridged)
     long_enough = (cumulative[ends] - cumulative[starts]) >= min_length_s
-    for start, end in zip(starts[long_enough], ends[long_enough]):
-        keep[start:end] = True
-    return keep & mask
+    return _cover(n, starts[long_enough], ends[long_enough]) & mask
 
 
 def segment(samples: Samples, pauses: tuple[tuple[float, float], ...] = ()) -> Segmentation:

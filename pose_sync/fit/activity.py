@@ -108,7 +108,8 @@ def _timer_pauses(tables: FitTables, start: float, end: float) -> tuple[tuple[fl
     return tuple(pauses)
 
 
-def _channels(records: dict[str, np.ndarray], units: dict[str, str], running: bool) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+def _channels(records: dict[str, np.ndarray], units: dict[str, str],
+              running: bool) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """Map FIT record columns (profile units) onto our channels (names carry units)."""
     n = len(records["timestamp"])
     nan = np.full(n, np.nan)

@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pose_sync.errors import ConfigError
+from pose_sync.files import write_atomic
 from pose_sync.model import RunAnalysis, Samples, SourceRef
 from pose_sync.store.codec import analysis_from_json, analysis_to_json
 from pose_sync.store.samples import samples_from_bytes, samples_to_bytes
@@ -186,17 +186,7 @@ class Store:
         """Keep raw bytes under their hash (atomic: temp file, fsync, rename)."""
         path = self.blob_path(sha256, suffix)
         if not path.exists():
-            path.parent.mkdir(exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomic(path, data)
         self.conn.execute(
             "INSERT OR IGNORE INTO blobs (sha256, size, stored_at) VALUES (?, ?, ?)",
             (sha256, len(data), utc_now()),
@@ -241,7 +231,8 @@ class Store:
         """The stored run that is the same recording (start and distance agree)."""
         start = start_time.timestamp()
         rows = self.conn.execute(
-            "SELECT id, start_epoch, distance_m FROM runs WHERE start_epoch BETWEEN ? AND ? ORDER BY ABS(start_epoch - ?)",
+            "SELECT id, start_epoch, distance_m FROM runs WHERE start_epoch BETWEEN ? AND ?"
+            " ORDER BY ABS(start_epoch - ?)",
             (start - MATCH_START_S, start + MATCH_START_S, start),
         ).fetchall()
         for row in rows:
@@ -279,11 +270,7 @@ class Store:
                         self.conn.execute("UPDATE runs SET gear_id=? WHERE id=?", (gear_id, run_id))
             if samples_sha256 is not None:
                 self.conn.execute("UPDATE runs SET samples_sha256=? WHERE id=?", (samples_sha256, run_id))
-            self.conn.execute(
-                "INSERT OR REPLACE INTO run_sources (platform, remote_id, member, session_index, run_id, fit_sha256, seen_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (ref.platform, ref.remote_id, ref.member or "", ref.session_index, run_id, fit_sha256, utc_now()),
-            )
+            self._put_source(run_id, ref, fit_sha256, "REPLACE")
         return SaveResult(run_id, outcome)
 
     def replace_analysis(self, run_id: int, analysis: RunAnalysis) -> None:
@@ -368,9 +355,12 @@ class Store:
 
     def link_source(self, run_id: int, ref: SourceRef, fit_sha256: str | None = None) -> None:
         """Record that a platform activity is a run we already have (no new analysis)."""
+        self._put_source(run_id, ref, fit_sha256, "IGNORE")
+
+    def _put_source(self, run_id: int, ref: SourceRef, fit_sha256: str | None, on_conflict: str) -> None:
         self.conn.execute(
-            "INSERT OR IGNORE INTO run_sources (platform, remote_id, member, session_index, run_id, fit_sha256, seen_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR {on_conflict} INTO run_sources"
+            " (platform, remote_id, member, session_index, run_id, fit_sha256, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (ref.platform, ref.remote_id, ref.member or "", ref.session_index, run_id, fit_sha256, utc_now()),
         )
 
@@ -445,7 +435,8 @@ class Store:
     def record_write(self, platform: str, remote_id: str, kind: str, content_sha256: str,
                      detail: dict[str, Any] | None = None) -> None:
         self.conn.execute(
-            "INSERT INTO ledger (platform, remote_id, kind, content_sha256, detail, written_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO ledger (platform, remote_id, kind, content_sha256, detail, written_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             (platform, remote_id, kind, content_sha256, json.dumps(detail or {}, sort_keys=True), utc_now()),
         )
 

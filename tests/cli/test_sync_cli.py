@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import configparser
-import os
 import re
 import shutil
 import signal
@@ -11,8 +10,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-
-import pytest
 
 from pose_sync.lock import sync_lock
 from tests.conftest import ROOT, sample
@@ -119,7 +116,7 @@ CRON_FIELD = r"(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*"
 
 
 def test_readme_crontab_line_is_valid_and_runs(tmp_path):
-    [line] = [l for l in _readme_block("crontab").splitlines() if l.strip() and not l.startswith("#")]
+    [line] = [text for text in _readme_block("crontab").splitlines() if text.strip() and not text.startswith("#")]
     fields = line.split(None, 5)
     assert len(fields) == 6 and all(re.fullmatch(CRON_FIELD, f) for f in fields[:5]), line
     env, _ = setup_folder(tmp_path, RUN)

@@ -15,9 +15,9 @@ import fitparse
 import numpy as np
 import pytest
 
-from pose_sync.importer import ERROR, OK, SKIPPED, analyse_fit
 from pose_sync.fit import decode_fit
 from pose_sync.fit.activity import SEMICIRCLE_TO_DEG
+from pose_sync.importer import ERROR, OK, SKIPPED, analyse_fit
 from pose_sync.model import SourceRef
 from tests.conftest import SAMPLES, manifest, sample
 

@@ -70,7 +70,8 @@ def test_a_richer_source_upgrades_the_analysis(tmp_path, analysis):
 def test_different_runs_are_not_matched(tmp_path, analysis):
     with Store.open(tmp_path) as store:
         store.save_run(analysis, fit_sha256=None, quality=QUALITY_FIT)
-        later = replace(analysis, source=SourceRef("file", "other"), start_time=analysis.start_time + timedelta(hours=3))
+        later = replace(analysis, source=SourceRef("file", "other"),
+                        start_time=analysis.start_time + timedelta(hours=3))
         shorter = replace(analysis, source=SourceRef("file", "other2"), distance_m=analysis.distance_m / 2)
         assert store.save_run(later, fit_sha256=None, quality=QUALITY_FIT).outcome == "created"
         assert store.save_run(shorter, fit_sha256=None, quality=QUALITY_FIT).outcome == "created"
