@@ -148,8 +148,9 @@ def _averages_table(averages: Averages, device: Any) -> Table:
 def _form_table(a: RunAnalysis) -> Table:
     table = Table(title="Form on steady running, against runners at your pace", title_justify="left",
                   box=None, pad_edge=False)
-    for column, justify in (("metric", "left"), ("yours", "right"), ("typical", "right"), ("percentile", "right")):
-        table.add_column(column, justify=justify)
+    table.add_column("metric")
+    for column in ("yours", "typical", "percentile"):
+        table.add_column(column, justify="right")
     for name, c in a.form.components.items():
         label, unit = LABELS[name]
         typical = f"{c.expected:.1f}" if name in SPEED_MODELS else "50.0"

@@ -448,7 +448,7 @@ class Store:
         return None if row is None else _ledger(row)
 
     def ledger(self, platform: str | None = None, kind: str | None = None) -> list[LedgerEntry]:
-        sql, args = "SELECT * FROM ledger WHERE 1=1", []
+        sql, args = "SELECT * FROM ledger WHERE 1=1", list[str]()
         if platform:
             sql, args = sql + " AND platform=?", [*args, platform]
         if kind:

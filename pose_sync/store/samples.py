@@ -21,7 +21,7 @@ def samples_to_bytes(samples: Samples) -> bytes:
     buffer = io.BytesIO()
     arrays = {_TIME_KEY: samples.elapsed_s, **{f"c:{k}": v for k, v in samples.channels.items()}}
     arrays[_UNITS_KEY] = np.frombuffer(json.dumps(samples.units, sort_keys=True).encode(), dtype=np.uint8)
-    np.savez_compressed(buffer, **arrays)
+    np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
     return buffer.getvalue()
 
 
