@@ -40,7 +40,10 @@ class SyntheticRun:
     noise: float = 0.01          # relative standard deviation of per-second noise
     seed: int = 7
     stryd: bool = False          # write power/ground time as Stryd developer fields instead
+    gps: bool = False            # also write position, altitude and temperature, as a watch does
     columns: dict[str, np.ndarray] = field(default_factory=dict, init=False)
+    _lat0: float = field(default=51.5 * 2**31 / 180, init=False)
+    _lon0: float = field(default=-0.12 * 2**31 / 180, init=False)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Per-second values in our units (also what the test compares against)."""
@@ -96,6 +99,11 @@ class SyntheticRun:
             record: dict = {"mesg_num": MESG["RECORD"], "timestamp": self.start + timedelta(seconds=i),
                             "distance": float(cols["distance_m"][i]), "speed": float(cols["speed_mps"][i]),
                             "enhanced_speed": float(cols["speed_mps"][i])}
+            if self.gps:
+                record["position_lat"] = int(self._lat0 + cols["distance_m"][i] * 1e-5 * 2**31 / 180)
+                record["position_long"] = int(self._lon0 + cols["distance_m"][i] * 0.5e-5 * 2**31 / 180)
+                record["enhanced_altitude"] = float(120 + 15 * np.sin(i / 600))
+                record["temperature"] = 18
             cadence = cols["cadence_spm"][i]
             if np.isfinite(cadence):
                 per_leg = cadence / 2.0
