@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from pose_sync.fit.activity import DecodedFit, activities_from_tables
+from pose_sync.fit.fast import FastPathUnsupported, decode_fast
 from pose_sync.fit.reference import decode_reference
 from pose_sync.fit.tables import FitTables
 from pose_sync.model import SourceRef
@@ -22,8 +23,15 @@ def sha256_hex(data: bytes) -> str:
 
 
 def decode_tables(data: bytes) -> FitTables:
-    """Decode raw FIT bytes into tables with the best available decoder."""
-    return decode_reference(data)
+    """Decode raw FIT bytes: the columnar fast path, or fitparse where it declines.
+
+    The fast path declines every broken or unusual file, so damaged files
+    are always read by fitparse, which keeps what precedes the break.
+    """
+    try:
+        return decode_fast(data)
+    except FastPathUnsupported:
+        return decode_reference(data)
 
 
 def decode_fit(data: bytes, source: SourceRef) -> DecodedFit:

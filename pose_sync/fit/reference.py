@@ -69,8 +69,13 @@ def _number(value: Any) -> float:
         return np.nan
 
 
-def decode_reference(data: bytes) -> FitTables:
-    """Decode every message with fitparse into :class:`FitTables`."""
+def decode_reference(data: bytes, keep: frozenset[str] = META_MESSAGES, check_crc: bool = True) -> FitTables:
+    """Decode every message with fitparse into :class:`FitTables`.
+
+    ``keep`` names the non-record messages kept as dicts (the fast path also
+    asks for the developer field descriptions, and skips the CRC of the small
+    file it builds itself).
+    """
     tables = FitTables()
     columns: dict[str, list[float]] = {}
     n_records = 0
@@ -79,7 +84,7 @@ def decode_reference(data: bytes) -> FitTables:
     with _DEV_REGISTRY_LOCK:
         fit_records.DEV_TYPES.clear()
         try:
-            fit = FitFile(io.BytesIO(data), check_crc=True, data_processor=_EpochSeconds())
+            fit = FitFile(io.BytesIO(data), check_crc=check_crc, data_processor=_EpochSeconds())
             for message in fit.get_messages():
                 name = message.name
                 if name == "record":
@@ -109,7 +114,7 @@ def decode_reference(data: bytes) -> FitTables:
                     for col in columns.values():
                         if len(col) < n_records:
                             col.append(np.nan)
-                elif name in META_MESSAGES:
+                elif name in keep:
                     values: dict[str, Any] = {}
                     for fd in message.fields:
                         if fd.value is not None and not fd.name.startswith("unknown_"):

@@ -16,10 +16,9 @@ from typing import Any
 import numpy as np
 
 # The non-record messages the analysis reads. Everything else is skipped by
-# both decoders (hrv, gps_metadata and unknown messages can be thousands).
-META_MESSAGES = frozenset(
-    {"file_id", "session", "lap", "event", "sport", "device_info", "activity"}
-)
+# both decoders (hrv, gps_metadata, device_info, laps and unknown messages can be
+# thousands, and fitparse decodes each field by field).
+META_MESSAGES = frozenset({"file_id", "session", "event", "sport", "activity"})
 
 
 @dataclass
