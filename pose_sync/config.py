@@ -56,6 +56,32 @@ class ProgramConfig(Section):
     run_days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = ["tue", "thu", "sat", "sun"]
 
 
+class ZonesConfig(Section):
+    """Where easy ends. Heart rate wins when a run has it; pace is the fallback."""
+
+    easy_max_heart_rate_bpm: int | None = Field(None, ge=90, le=220)
+    easy_min_pace_s_per_km: float | None = Field(None, ge=180, le=1200)
+
+
+class LoadConfig(Section):
+    acwr_caution: float = Field(1.3, gt=1.0, le=3.0)
+    acwr_danger: float = Field(1.5, gt=1.0, le=3.0)
+    change_factor: float = Field(0.9, gt=0.5, le=1.0)
+    weekly_increase_warn_pct: float = Field(30.0, gt=0, le=200)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LoadConfig:
+        if self.acwr_danger <= self.acwr_caution:
+            raise ValueError("acwr_danger must be above acwr_caution")
+        return self
+
+
+class ShoesConfig(Section):
+    minimalist: list[str] = []
+    minimalist_start_km_per_week: float = Field(5.0, gt=0, le=100)
+    minimalist_weekly_increase_pct: float = Field(10.0, gt=0, le=100)
+
+
 class NotesConfig(Section):
     enabled: bool = True
 
@@ -72,6 +98,9 @@ class Config(BaseModel):
     data_dir: str | None = None
     athlete: AthleteConfig = AthleteConfig()
     program: ProgramConfig = ProgramConfig()
+    zones: ZonesConfig = ZonesConfig()
+    load: LoadConfig = LoadConfig()
+    shoes: ShoesConfig = ShoesConfig()
     notes: NotesConfig = NotesConfig()
     sync: SyncConfig = SyncConfig()
     connectors: dict[str, dict[str, Any]] = {}

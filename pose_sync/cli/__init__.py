@@ -60,9 +60,9 @@ def auth() -> None:
 
 
 def _register_commands() -> None:
-    from pose_sync.cli import analyze, doctor, import_, rescore, sync
+    from pose_sync.cli import analyze, doctor, import_, plan, report, rescore, sync
 
-    for module in (analyze, import_, sync, doctor, rescore):
+    for module in (analyze, import_, sync, report, plan, doctor, rescore):
         cli.add_command(module.command)
     plugin_manager().hook.register_commands(cli=cli)
 

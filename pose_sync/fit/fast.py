@@ -208,12 +208,12 @@ def _developer_fields(walk: _Walk, message_def: np.ndarray, meta: FitTables) -> 
     resolved: dict[tuple[int, int], Any] = {}
     for _, _, kind, message in events:
         if kind == "id":
-            registry[message.get("developer_data_index", 0)] = {}
+            registry[int(message.get("developer_data_index", 0))] = {}
         elif kind == "field":
-            index = message.get("developer_data_index")
+            index = int(message.get("developer_data_index", -1))
             if index not in registry:
                 raise FastPathUnsupported("developer field description before its developer id")
-            registry[index][message.get("field_definition_number")] = message
+            registry[index][int(message.get("field_definition_number", -1))] = message
         else:
             definition = walk.definitions[message["index"]]
             for number, _, dev_index in definition.dev_fields:
@@ -430,7 +430,7 @@ def _compressed_timestamps(walk: _Walk, message_def: np.ndarray, message_pos: np
     full = np.full(n, -1, dtype=np.int64)
     for definition in walk.definitions:
         offset = 0
-        for number, size, base_id in definition.fields:
+        for number, size, _ in definition.fields:
             if number == TIMESTAMP_FIELD:
                 if size != 4:
                     raise FastPathUnsupported("timestamp field of unusual size")

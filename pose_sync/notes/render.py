@@ -1,8 +1,14 @@
-"""The note text written into an activity: a few short lines for a phone screen.
+"""The note written into an activity: three short lines for a phone screen.
+
+    Pose form 74/100 (+3 vs your 4-week norm)
+    Cadence 176 spm · contact 241 ms (bal 50.6 % L) · bounce 8.4 cm / 7.6 %
+    Economy steady · load ramp 1.12 (safe) · week 5 of 12
 
 Deterministic for a given run and the history before it, so re-syncing
-renders the same text and writes nothing. Honest: when there is too little
-history to compare, it says so instead of guessing.
+renders the same text and writes nothing. Honest: with too little history to
+compare, it says so instead of guessing. Only the last few months of history
+matter (the load averages forget older runs), which keeps a backfill of
+thousands of runs linear.
 """
 
 from __future__ import annotations
@@ -12,46 +18,87 @@ from datetime import timedelta
 
 from pose_sync.config import Config
 from pose_sync.model import RunAnalysis
+from pose_sync.progression.load import load_history, ramp_state
+from pose_sync.progression.program import builtin_program, program_week
 
 NORM_WINDOW = timedelta(days=28)
+LOAD_WINDOW = timedelta(days=120)   # (1 - 2/29)^120 < 0.0002: older runs no longer move the ramp
 MIN_NORM_RUNS = 3
+ECONOMY_STEADY_PCT = 3.0
+
+
+def _recent(run: RunAnalysis, history: Sequence[RunAnalysis], window: timedelta) -> list[RunAnalysis]:
+    return [h for h in history if run.start_time - window <= h.start_time < run.start_time]
 
 
 def _form_line(run: RunAnalysis, history: Sequence[RunAnalysis]) -> str:
     if run.form.score is None:
         return "Pose form: not scored (too little steady running with form data)"
-    window = [h.form.score for h in history
-              if h.form.score is not None and run.start_time - NORM_WINDOW <= h.start_time < run.start_time]
-    if len(window) < MIN_NORM_RUNS:
-        return f"Pose form {run.form.score:.0f}/100 (norm: not enough recent runs yet)"
-    norm = sum(window) / len(window)
-    return f"Pose form {run.form.score:.0f}/100 ({run.form.score - norm:+.0f} vs your 4-week norm)"
+    scores = [h.form.score for h in _recent(run, history, NORM_WINDOW)
+              if h.form.score is not None and h.form.confidence >= 0.3]
+    if len(scores) < MIN_NORM_RUNS:
+        return f"Pose form {run.form.score:.0f}/100 (4-week norm: not enough runs yet)"
+    delta = run.form.score - sum(scores) / len(scores)
+    return f"Pose form {run.form.score:.0f}/100 ({delta:+.0f} vs your 4-week norm)"
+
+
+def _steady(run: RunAnalysis, metric: str) -> float | None:
+    component = run.form.components.get(metric)
+    return component.value if component else getattr(run.averages, metric)
 
 
 def _metrics_line(run: RunAnalysis) -> str:
-    a = run.averages
     parts = []
-    if a.cadence_spm:
-        parts.append(f"Cadence {a.cadence_spm:.0f} spm")
-    if a.stance_time_ms:
-        balance = f" (bal {a.stance_time_balance_pct:.1f} % L)" if a.stance_time_balance_pct else ""
-        parts.append(f"contact {a.stance_time_ms:.0f} ms{balance}")
-    if a.vertical_oscillation_cm:
-        ratio = f" / {a.vertical_ratio_pct:.1f} %" if a.vertical_ratio_pct else ""
-        parts.append(f"bounce {a.vertical_oscillation_cm:.1f} cm{ratio}")
+    cadence, contact = _steady(run, "cadence_spm"), _steady(run, "stance_time_ms")
+    balance = _steady(run, "stance_time_balance_pct")
+    bounce, ratio = _steady(run, "vertical_oscillation_cm"), _steady(run, "vertical_ratio_pct")
+    if cadence:
+        parts.append(f"Cadence {cadence:.0f} spm")
+    if contact:
+        parts.append(f"contact {contact:.0f} ms" + (f" (bal {balance:.1f} % L)" if balance else ""))
+    if bounce:
+        parts.append(f"bounce {bounce:.1f} cm" + (f" / {ratio:.1f} %" if ratio else ""))
     return " · ".join(parts) if parts else "No running dynamics recorded"
 
 
-def _economy_line(run: RunAnalysis) -> str:
+def _economy(run: RunAnalysis, history: Sequence[RunAnalysis]) -> str:
     e = run.economy
     if e is None:
         return "Economy: no heart rate or power"
-    if e.decoupling_pct is None:
-        return f"Economy EF {e.efficiency_factor:.2f}"
-    verdict = "steady" if abs(e.decoupling_pct) < 5 else "drifting" if e.decoupling_pct > 0 else "improving"
-    return f"Economy {verdict} (decoupling {e.decoupling_pct:+.1f} %)"
+    recent = [h.economy.efficiency_factor for h in _recent(run, history, NORM_WINDOW)
+              if h.economy is not None and h.economy.basis == e.basis]
+    if len(recent) >= MIN_NORM_RUNS:
+        change = (e.efficiency_factor / (sum(recent) / len(recent)) - 1) * 100
+        if abs(change) < ECONOMY_STEADY_PCT:
+            return "Economy steady"
+        return f"Economy {'up' if change > 0 else 'down'} {abs(change):.0f} %"
+    if e.decoupling_pct is not None:
+        return f"Decoupling {e.decoupling_pct:+.0f} %"
+    return f"EF {e.efficiency_factor:.2f}"
+
+
+def _ramp(run: RunAnalysis, history: Sequence[RunAnalysis], config: Config) -> str | None:
+    window = [*_recent(run, history, LOAD_WINDOW), run]
+    loads = load_history(window, config, until=run.start_time.date())
+    day = loads.on(run.start_time.date())
+    if day is None or day.acwr is None:
+        return None
+    state = ramp_state(day, config, (day.day - loads.days[0].day).days + 1)
+    if state.level == "unknown":
+        return "load ramp: building history"
+    return f"load ramp {state.acwr:.2f} ({state.level})"
+
+
+def _week(run: RunAnalysis, config: Config) -> str | None:
+    start = config.program.start_date
+    if start is None:
+        return None
+    weeks = builtin_program().program.weeks
+    week = program_week(start, run.start_time.date())
+    return f"week {week} of {weeks}" if 1 <= week <= weeks else None
 
 
 def render_note(run: RunAnalysis, history: Sequence[RunAnalysis], config: Config) -> str:
     """The note body (no markers) for ``run``, given the runs before it."""
-    return "\n".join([_form_line(run, history), _metrics_line(run), _economy_line(run)])
+    third = [part for part in (_economy(run, history), _ramp(run, history, config), _week(run, config)) if part]
+    return "\n".join([_form_line(run, history), _metrics_line(run), " · ".join(third)])

@@ -12,8 +12,24 @@ from pose_sync.fit.reference import FIT_EPOCH_OFFSET_S, decode_reference
 from pose_sync.fit.tables import FitTables
 from pose_sync.model import SourceRef
 from tests.conftest import SAMPLES
-from tests.fit.handmade import (BYTE, DEV_ID, EVENT, FIELD_DESC, FIT_TIME, FLOAT32, RECORD, SINT32, STRING, UINT8,
-                                UINT16, UINT32, ENUM, FitWriter, file_id, session)
+from tests.fit.handmade import (
+    BYTE,
+    DEV_ID,
+    ENUM,
+    EVENT,
+    FIELD_DESC,
+    FIT_TIME,
+    FLOAT32,
+    RECORD,
+    SINT32,
+    STRING,
+    UINT8,
+    UINT16,
+    UINT32,
+    FitWriter,
+    file_id,
+    session,
+)
 from tests.fitgen import Segment, SyntheticRun
 
 BROKEN = {"activity-filecrc.fit", "activity-settings-corruptheader.fit", "activity-unexpected-eof.fit",

@@ -1,0 +1,139 @@
+"""``pose-sync report``: progression across your stored runs, as tables, JSON, HTML or PNG."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+from rich import box
+from rich.table import Table
+
+from pose_sync.cli.app import App
+from pose_sync.files import write_atomic
+from pose_sync.progression.report import ProgressReport, build_report
+from pose_sync.progression.text import COMPARISON_UNITS, WEEK_HEADERS, metric_label, week_cells
+
+
+def _gear(app: App) -> dict[str, tuple[str | None, float | None]]:
+    rows = app.store.conn.execute("SELECT gear_id, name, distance_m FROM gear").fetchall()
+    return {r["gear_id"]: (r["name"], r["distance_m"]) for r in rows}
+
+
+def _print(app: App, report: ProgressReport) -> None:
+    out = app.out
+    head = f"Progression {report.first_week} to {report.today}"
+    if report.program_week:
+        head += f" · program week {report.program_week} of 12" + (f" ({report.program_phase})" if report.program_phase
+                                                                 else "")
+    out.print(f"[bold]{head}[/]")
+    if report.ramp and report.ramp.acwr is not None:
+        colour = {"safe": "green", "caution": "yellow", "danger": "red"}.get(report.ramp.level, "white")
+        out.print(f"Load ramp today [{colour}]{report.ramp.acwr:.2f} ({report.ramp.level})[/]: caution above"
+                  f" {report.ramp.caution:.2f}, danger above {report.ramp.danger:.2f}"
+                  + (f" ({report.ramp.reason})" if report.ramp.reason else ""))
+    for warning in report.warnings:
+        out.print(f"! {warning}", style="yellow", markup=False, highlight=False)
+    table = Table(title="Weeks (load: TRIMP; ramp: acute:chronic; fitness and fatigue in --json/--html)",
+                  title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1))
+    shown = [i for i, header in enumerate(WEEK_HEADERS) if header not in ("fit", "fatigue")]
+    for i in shown:
+        header = WEEK_HEADERS[i]
+        table.add_column(header, justify="left" if header == "week" else "right", no_wrap=True,
+                         min_width=max(len(header), 9 if header == "week" else 4))
+    for week in report.weeks:
+        cells = week_cells(week)
+        table.add_row(*(cells[i] for i in shown))
+    out.print(table)
+    trends = Table(title="Form at your usual pace, by week", title_justify="left")
+    trends.add_column("metric")
+    with_data = [t for t in report.trends if t.weeks][:4]
+    recent = sorted({w.week for t in with_data for w in t.weeks})[-6:]
+    for monday in recent:
+        trends.add_column(f"{monday:%d %b}", justify="right")
+    for trend in with_data:
+        values = {w.week: w.value for w in trend.weeks}
+        trends.add_row(metric_label(trend.metric), *(f"{values[w]:.1f}" if w in values else "-" for w in recent))
+    if with_data:
+        out.print(trends)
+    if report.since:
+        table = Table(title=f"Since {report.since}, against before (matched pace, 95 % interval)", title_justify="left")
+        for header in ("metric", "change", "interval", "verdict", "based on"):
+            table.add_column(header)
+        for c in report.comparisons:
+            unit = COMPARISON_UNITS.get(c.metric, "")
+            if c.difference is None:
+                table.add_row(metric_label(c.metric), "-", "-", c.verdict, c.detail)
+            else:
+                table.add_row(metric_label(c.metric), f"{c.difference:+.2f} {unit}",
+                              f"{c.ci_low:+.2f} to {c.ci_high:+.2f}", c.verdict, c.detail)
+        out.print(table)
+    if report.shoes:
+        table = Table(title="Shoes", title_justify="left")
+        for header in ("shoe", "minimalist", "runs", "km", "this week", "ramp allows"):
+            table.add_column(header)
+        for s in report.shoes:
+            table.add_row(s.name or s.gear_id, "yes" if s.minimalist else "", str(s.runs), f"{s.distance_km:.1f}",
+                          f"{s.last_week_km:.1f}", f"{s.allowed_week_km:.1f}" if s.allowed_week_km is not None else "-")
+        out.print(table)
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+@click.command("report")
+@click.option("--weeks", type=click.IntRange(1, 520), default=12, show_default=True, help="Weeks to show.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Compare form at matched pace after this date with before (default: program.start_date).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, writable=True),
+              help="Also write a self-contained HTML report (tables and plots) to this file.")
+@click.option("--png", "png_path", type=click.Path(dir_okay=False, writable=True),
+              help="Also write the plots as a PNG image to this file.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), hidden=True)
+@click.pass_obj
+def command(app: App, weeks: int, since: datetime | None, as_json: bool, html_path: str | None,
+            png_path: str | None, today: datetime | None) -> None:
+    """Progression across your stored runs: volume, load and ramp, easy/hard split, form at matched pace, shoes.
+
+    \b
+    Everything comes from the runs already in your store (import or sync
+    first); nothing is downloaded or decoded again. Form is compared at
+    matched pace: your cadence, contact time and bounce are compared with
+    your own runs at the same speed, so a faster week does not look like
+    better form. With --since (or program.start_date in the config) you get
+    a before/after comparison with a 95 % interval, or "not enough data".
+
+    \b
+    Examples:
+      pose-sync report
+      pose-sync report --weeks 26 --html progress.html --png progress.png
+    """
+    stored = app.store.list_runs()
+    day = (today or datetime.now()).date()
+    report = build_report([(r.analysis, r.gear_id) for r in stored], _gear(app), app.config, day, weeks=weeks,
+                          since=since.date() if since else None)
+    if as_json:
+        data = asdict(report)
+        data.pop("days")
+        app.out.print_json(json.dumps(data, default=_json_default))
+    else:
+        if not stored:
+            app.err.print("no runs stored yet: run `pose-sync import PATH` or `pose-sync sync` first")
+        _print(app, report)
+    if html_path or png_path:
+        from pose_sync.progression.html import render_html
+        from pose_sync.progression.plots import figure_png
+
+        png = figure_png(report)
+        if png_path:
+            write_atomic(Path(png_path), png, mode=0o644)
+            app.err.print(f"wrote {png_path}")
+        if html_path:
+            write_atomic(Path(html_path), render_html(report, png).encode(), mode=0o644)
+            app.err.print(f"wrote {html_path}")

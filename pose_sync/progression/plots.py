@@ -1,0 +1,127 @@
+"""The report's plots: what a runner would rather look at than read.
+
+Four panels on one figure: contact time and cadence at matched pace, bounce
+at matched pace, weekly load with the ramp against its caution and danger
+lines, and the weekly easy/hard split against the 80 % target.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+
+from pose_sync.progression.load import CHRONIC_DAYS  # noqa: E402
+from pose_sync.progression.report import ProgressReport  # noqa: E402
+from pose_sync.progression.trends import MetricTrend  # noqa: E402
+
+COLOURS = {"cadence": "#1f77b4", "contact": "#d62728", "vo": "#2ca02c", "vr": "#9467bd", "load": "#7f7f7f",
+           "acwr": "#ff7f0e", "easy": "#8fbc8f", "hard": "#cd5c5c"}
+
+
+def _x(days: Iterable[date]) -> Any:
+    """Dates as matplotlib's numbers (what its date axes plot)."""
+    return mdates.date2num(list(days))
+
+
+def _trend(report: ProgressReport, metric: str) -> MetricTrend:
+    return next(t for t in report.trends if t.metric == metric)
+
+
+def _week_axis(ax: Axes, report: ProgressReport) -> None:
+    ax.set_xlim(*_x([report.first_week - timedelta(days=4), report.today + timedelta(days=4)]))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=7))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    ax.grid(alpha=0.3)
+    if report.since and report.first_week <= report.since <= report.today:
+        ax.axvline(_x([report.since])[0], color="black", linestyle=":", linewidth=1)
+
+
+def _pace(speed_mps: float | None) -> str:
+    if not speed_mps:
+        return "your usual pace"
+    seconds = 1000 / (speed_mps + 0.125)  # middle of the 0.25 m/s band
+    return f"~{int(seconds // 60)}:{int(seconds % 60):02d}/km"
+
+
+def _plot_pair(ax: Axes, report: ProgressReport, left: tuple[str, str, str], right: tuple[str, str, str],
+               title: str) -> None:
+    empty = True
+    for side, (metric, label, colour) in (("left", left), ("right", right)):
+        trend = _trend(report, metric)
+        if not trend.weeks:
+            continue
+        axis = ax if side == "left" else ax.twinx()
+        empty = False
+        axis.plot(_x(w.week for w in trend.weeks), [w.value for w in trend.weeks], marker="o", color=colour,
+                  label=label)
+        axis.set_ylabel(label, color=colour)
+        axis.tick_params(axis="y", colors=colour)
+    band = _trend(report, left[0]).reference_band_mps or _trend(report, right[0]).reference_band_mps
+    ax.set_title(f"{title} at {_pace(band)}", fontsize=10)
+    _week_axis(ax, report)
+    if empty:
+        ax.text(0.5, 0.5, "no running dynamics in this period", ha="center", va="center", transform=ax.transAxes)
+
+
+def _plot_load(ax: Axes, report: ProgressReport) -> None:
+    ax.bar(_x(w.week + timedelta(days=3) for w in report.weeks), [w.load for w in report.weeks], width=5,
+           color=COLOURS["load"], alpha=0.5, label="weekly load (TRIMP)")
+    ax.set_ylabel("weekly load")
+    ramp = ax.twinx()
+    # The ratio means nothing until the chronic window has some history behind it.
+    settled = report.history_start + timedelta(days=CHRONIC_DAYS // 2) if report.history_start else report.today
+    days = [d for d in report.days if d.acwr is not None and d.day >= settled]
+    ramp.plot(_x(d.day for d in days), [d.acwr or 0.0 for d in days], color=COLOURS["acwr"], label="ramp")
+    if report.ramp:
+        ramp.axhline(report.ramp.caution, color="#e6a800", linestyle="--", linewidth=1,
+                     label=f"caution {report.ramp.caution:.2f}")
+        ramp.axhline(report.ramp.danger, color="#c00000", linestyle="--", linewidth=1,
+                     label=f"danger {report.ramp.danger:.2f}")
+        top = max([report.ramp.danger * 1.2] + [d.acwr * 1.05 for d in days if d.acwr])
+        ramp.set_ylim(0, min(top, 4))
+        ramp.legend(loc="upper left", fontsize=8)
+    ramp.set_ylabel("ramp (acute:chronic)", color=COLOURS["acwr"])
+    ax.set_title("Weekly load (bars) and ramp (line)", fontsize=10)
+    _week_axis(ax, report)
+
+
+def _plot_intensity(ax: Axes, report: ProgressReport) -> None:
+    weeks = [w for w in report.weeks if w.easy_share is not None]
+    easy = [100 * (w.easy_share or 0) for w in weeks]
+    centres = _x(w.week + timedelta(days=3) for w in weeks)
+    ax.bar(centres, easy, width=5, color=COLOURS["easy"], label="easy")
+    ax.bar(centres, [100 - e for e in easy], bottom=easy, width=5,
+           color=COLOURS["hard"], label="hard")
+    ax.axhline(80, color="black", linestyle="--", linewidth=1)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("% of running time")
+    ax.set_title("Easy / hard split (dashed: 80 % easy)", fontsize=10)
+    ax.legend(loc="lower left", fontsize=8)
+    _week_axis(ax, report)
+
+
+def figure_png(report: ProgressReport, dpi: int = 110) -> bytes:
+    fig, axes = plt.subplots(2, 2, figsize=(12, 7.5), constrained_layout=True)
+    _plot_pair(axes[0][0], report, ("stance_time_ms", "contact time (ms)", COLOURS["contact"]),
+               ("cadence_spm", "cadence (spm)", COLOURS["cadence"]), "Contact and cadence")
+    _plot_pair(axes[0][1], report, ("vertical_oscillation_cm", "vertical oscillation (cm)", COLOURS["vo"]),
+               ("vertical_ratio_pct", "vertical ratio (%)", COLOURS["vr"]), "Bounce")
+    _plot_load(axes[1][0], report)
+    _plot_intensity(axes[1][1], report)
+    end = report.today
+    fig.suptitle(f"pose-sync progression, {report.first_week:%d %b %Y} to {end:%d %b %Y}"
+                 + (f"  (dotted line: {report.since})" if report.since else ""), fontsize=12)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    plt.close(fig)
+    return buffer.getvalue()
