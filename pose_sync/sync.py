@@ -30,7 +30,7 @@ from typing import Any
 from pose_sync.analysis import analyse_run
 from pose_sync.config import Config
 from pose_sync.connectors import Connector, RemoteActivity
-from pose_sync.errors import AuthError, InputError, PoseSyncError, RateLimited
+from pose_sync.errors import AuthError, InputError, NotFound, PoseSyncError, RateLimited, RemoteError
 from pose_sync.importer import OK, Outcome, store_fit
 from pose_sync.model import Activity, RunAnalysis, SourceRef
 from pose_sync.notes import content_hash, is_current, merge
@@ -173,10 +173,23 @@ class Pipeline:
         run_id = ok[0].run_id
         assert run_id is not None
         self.store.put_item(platform, remote_id, "stored", run_id=run_id)
+        self._describe_gear(connector, activity)
         for outcome in ok:
             if outcome.stored in ("created", "upgraded") and outcome.analysis is not None:
                 self._remember(outcome.run_id or run_id, outcome.analysis)
         return run_id, ok[0].stored or "created", fetched.description
+
+    def _describe_gear(self, connector: Connector, activity: RemoteActivity) -> None:
+        """Name and total distance of a shoe the first time a run uses it (one request per shoe)."""
+        describe = getattr(connector, "describe_gear", None)
+        gear_id = activity.gear_id
+        if describe is None or not gear_id or self.dry_run or self.store.has_gear(activity.platform, gear_id):
+            return
+        try:
+            name, kind, distance = describe(gear_id)
+        except (NotFound, RemoteError):
+            return  # a shoe's name is nice to have; the run is stored either way
+        self.store.put_gear(activity.platform, gear_id, name, kind, distance)
 
     def _store_streams(self, activities: list[Activity], gear_id: str | None) -> list[Outcome]:
         outcomes: list[Outcome] = []

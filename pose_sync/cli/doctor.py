@@ -70,7 +70,7 @@ def command(app: App) -> None:
     if store is not None:
         pending = [i for p in {*configured, "file"} for i in store.items(p) if i.state not in FINISHED]
         gave_up = [i for p in {*configured, "file"} for i in store.items(p, ("gave_up",))]
-        events = store.conn.execute("SELECT COUNT(*) FROM events WHERE state='pending'").fetchone()[0]
+        events = store.events_waiting()
         checks.append(Check("pending work", True if not pending and not events else None,
                             f"{len(pending)} activit(ies) in progress, {events} webhook event(s) queued"))
         if gave_up:

@@ -17,11 +17,6 @@ from pose_sync.progression.report import ProgressReport, build_report
 from pose_sync.progression.text import COMPARISON_UNITS, WEEK_HEADERS, metric_label, week_cells
 
 
-def _gear(app: App) -> dict[str, tuple[str | None, float | None]]:
-    rows = app.store.conn.execute("SELECT gear_id, name, distance_m FROM gear").fetchall()
-    return {r["gear_id"]: (r["name"], r["distance_m"]) for r in rows}
-
-
 def _print(app: App, report: ProgressReport) -> None:
     out = app.out
     head = f"Progression {report.first_week} to {report.today}"
@@ -116,8 +111,8 @@ def command(app: App, weeks: int, since: datetime | None, as_json: bool, html_pa
     """
     stored = app.store.list_runs()
     day = (today or datetime.now()).date()
-    report = build_report([(r.analysis, r.gear_id) for r in stored], _gear(app), app.config, day, weeks=weeks,
-                          since=since.date() if since else None)
+    report = build_report([(r.analysis, r.gear_id) for r in stored], app.store.gear_names(), app.config, day,
+                          weeks=weeks, since=since.date() if since else None)
     if as_json:
         data = asdict(report)
         data.pop("days")

@@ -140,17 +140,24 @@ class Store:
         self.close()
 
     def _migrate(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(MIGRATIONS):
-            raise ConfigError(
-                f"the store at {self.data_dir} was written by a newer pose-sync (schema {version})",
-                hint="upgrade pose-sync",
-            )
-        for number in range(version, len(MIGRATIONS)):
+        """Apply missing migrations, one transaction each, under the write lock.
+
+        The version is read inside ``BEGIN IMMEDIATE``, so two processes (or
+        threads) opening a new store at once apply each migration exactly once.
+        """
+        while True:
             with self.transaction():
-                for statement in _split_sql(MIGRATIONS[number]):
+                version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+                if version > len(MIGRATIONS):
+                    raise ConfigError(
+                        f"the store at {self.data_dir} was written by a newer pose-sync (schema {version})",
+                        hint="upgrade pose-sync",
+                    )
+                if version == len(MIGRATIONS):
+                    return
+                for statement in _split_sql(MIGRATIONS[version]):
                     self.conn.execute(statement)
-                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+                self.conn.execute(f"PRAGMA user_version = {version + 1}")
 
     @property
     def schema_version(self) -> int:
@@ -416,6 +423,46 @@ class Store:
             return None
         return {"started_at": row["started_at"], "finished_at": row["finished_at"], "outcome": row["outcome"],
                 "summary": json.loads(row["summary_json"] or "{}")}
+
+    # --- webhook events (a durable queue) ----------------------------------------
+
+    def enqueue_event(self, platform: str, payload: dict[str, Any]) -> int:
+        with self.transaction():
+            cursor = self.conn.execute("INSERT INTO events (platform, payload_json, received_at) VALUES (?, ?, ?)",
+                                       (platform, json.dumps(payload, sort_keys=True), utc_now()))
+        return int(cursor.lastrowid or 0)
+
+    def pending_events(self, platform: str) -> list[tuple[int, dict[str, Any], int]]:
+        """(id, payload, attempts so far) of the platform's pending events, oldest first."""
+        rows = self.conn.execute("SELECT id, payload_json, attempts FROM events WHERE platform=? AND state='pending'"
+                                 " ORDER BY id", (platform,)).fetchall()
+        return [(int(r["id"]), json.loads(r["payload_json"]), int(r["attempts"])) for r in rows]
+
+    def finish_event(self, event_id: int, state: str, error: str | None = None) -> None:
+        self.conn.execute("UPDATE events SET state=?, attempts=attempts+1, last_error=?, processed_at=? WHERE id=?",
+                          (state, error, utc_now(), event_id))
+
+    def events_waiting(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM events WHERE state='pending'").fetchone()[0])
+
+    # --- gear ------------------------------------------------------------------
+
+    def has_gear(self, platform: str, gear_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM gear WHERE platform=? AND gear_id=?",
+                                 (platform, gear_id)).fetchone() is not None
+
+    def put_gear(self, platform: str, gear_id: str, name: str | None, kind: str | None,
+                 distance_m: float | None, retired: bool = False) -> None:
+        self.conn.execute(
+            "INSERT INTO gear (platform, gear_id, name, kind, distance_m, retired, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (platform, gear_id) DO UPDATE SET name=excluded.name, kind=excluded.kind,"
+            " distance_m=excluded.distance_m, retired=excluded.retired, updated_at=excluded.updated_at",
+            (platform, gear_id, name, kind, distance_m, int(retired), utc_now()))
+
+    def gear_names(self) -> dict[str, tuple[str | None, float | None]]:
+        rows = self.conn.execute("SELECT gear_id, name, distance_m FROM gear").fetchall()
+        return {r["gear_id"]: (r["name"], r["distance_m"]) for r in rows}
 
     # --- cursors -------------------------------------------------------------
 

@@ -103,14 +103,15 @@ class PlatformProxy:
         contexts: dict[str, ssl.SSLContext] = {}
         for host, app in self.apps.items():
             server = make_server("127.0.0.1", 0, app, threaded=True)
-            self._serve(server.serve_forever)
+            self._serve(lambda server=server: server.serve_forever(poll_interval=0.05))
             self._servers.append(server)
             backends[host] = server.server_port
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             self.ca.issue_cert(host).configure_cert(context)
             contexts[host] = context
         self._proxy = _ProxyServer(backends, contexts)
-        self._serve(self._proxy.serve_forever)
+        proxy = self._proxy
+        self._serve(lambda: proxy.serve_forever(poll_interval=0.05))
         return self
 
     def _serve(self, target: Callable[[], None]) -> None:

@@ -8,8 +8,14 @@ from datetime import date, timedelta
 import pytest
 
 from pose_sync.config import Config
-from pose_sync.progression.load import (HeartRateAnchors, daily_series, load_history, ramp_state, ramp_thresholds,
-                                        run_load)
+from pose_sync.progression.load import (
+    HeartRateAnchors,
+    daily_series,
+    load_history,
+    ramp_state,
+    ramp_thresholds,
+    run_load,
+)
 from tests.progression.factory import run
 
 D0 = date(2026, 3, 2)

@@ -112,3 +112,26 @@ def test_blobs_are_content_addressed(tmp_path):
         store.put_blob(b"fit bytes", "c" * 64)
         assert store.get_blob("c" * 64) == b"fit bytes"
         assert stat.S_IMODE(os.stat(store.blob_path("c" * 64).parent).st_mode) == 0o700
+
+
+def test_opening_a_new_store_from_many_threads_at_once_migrates_once(tmp_path):
+    import threading
+
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def open_it() -> None:
+        try:
+            barrier.wait()
+            Store.open(tmp_path / "shared").close()
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with Store.open(tmp_path / "shared") as store:
+        assert store.schema_version == len(MIGRATIONS)

@@ -1,0 +1,1 @@
+"""pose-sync connector for Strava (API v3 through stravalib)."""
