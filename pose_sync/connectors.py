@@ -50,12 +50,14 @@ class Fetched:
     """One fetched activity: the original FIT bytes, or activities built from streams.
 
     ``description`` is the current description when the fetch already had it
-    (saves a request when writing the note).
+    (saves a request when writing the note); ``gear_id`` the shoe, when the
+    listing could not say.
     """
 
     fit_bytes: bytes | None = None
     activities: list[Activity] = field(default_factory=list)
     description: str | None = None
+    gear_id: str | None = None
 
 
 @runtime_checkable

@@ -158,10 +158,11 @@ class Pipeline:
             return matched, "linked", None
 
         fetched = connector.fetch(activity)
+        gear_id = fetched.gear_id or activity.gear_id
         if fetched.fit_bytes is not None:
-            outcomes = store_fit(self.store, fetched.fit_bytes, ref, gear_id=activity.gear_id)
+            outcomes = store_fit(self.store, fetched.fit_bytes, ref, gear_id=gear_id)
         else:
-            outcomes = self._store_streams(fetched.activities, activity.gear_id)
+            outcomes = self._store_streams(fetched.activities, gear_id)
         ok = [o for o in outcomes if o.status == OK and o.run_id is not None]
         if not ok:
             first = outcomes[0] if outcomes else None
@@ -173,23 +174,22 @@ class Pipeline:
         run_id = ok[0].run_id
         assert run_id is not None
         self.store.put_item(platform, remote_id, "stored", run_id=run_id)
-        self._describe_gear(connector, activity)
+        self._describe_gear(connector, activity.platform, gear_id)
         for outcome in ok:
             if outcome.stored in ("created", "upgraded") and outcome.analysis is not None:
                 self._remember(outcome.run_id or run_id, outcome.analysis)
         return run_id, ok[0].stored or "created", fetched.description
 
-    def _describe_gear(self, connector: Connector, activity: RemoteActivity) -> None:
+    def _describe_gear(self, connector: Connector, platform: str, gear_id: str | None) -> None:
         """Name and total distance of a shoe the first time a run uses it (one request per shoe)."""
         describe = getattr(connector, "describe_gear", None)
-        gear_id = activity.gear_id
-        if describe is None or not gear_id or self.dry_run or self.store.has_gear(activity.platform, gear_id):
+        if describe is None or not gear_id or self.dry_run or self.store.has_gear(platform, gear_id):
             return
         try:
             name, kind, distance = describe(gear_id)
         except (NotFound, RemoteError):
             return  # a shoe's name is nice to have; the run is stored either way
-        self.store.put_gear(activity.platform, gear_id, name, kind, distance)
+        self.store.put_gear(platform, gear_id, name, kind, distance)
 
     def _store_streams(self, activities: list[Activity], gear_id: str | None) -> list[Outcome]:
         outcomes: list[Outcome] = []

@@ -98,7 +98,7 @@ def _print(app: App, result) -> None:  # type: ignore[no-untyped-def]
 
 def _push(app: App, platform: str, workouts: tuple[Workout, ...], window: tuple[date, date], dry_run: bool) -> None:
     from pose_sync.lock import sync_lock
-    from pose_sync.workouts.push import push_plan
+    from pose_sync.workouts.push import push_plan, summary
 
     connector = app.connector(platform, dry_run=dry_run)
     try:
@@ -109,6 +109,4 @@ def _push(app: App, platform: str, workouts: tuple[Workout, ...], window: tuple[
                                echo=lambda text: app.out.print(text, markup=False, highlight=False))
     finally:
         connector.close()
-    prefix = "dry run: " if dry_run else ""
-    app.out.print(f"{prefix}{platform}: {len(result.created)} created, {len(result.updated)} updated,"
-                  f" {len(result.removed)} removed, {len(result.unchanged)} unchanged", highlight=False)
+    app.out.print(("dry run: " if dry_run else "") + summary(platform, result), highlight=False)

@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from pose_sync.cli.app import App
 from pose_sync.connectors import Connector
-from pose_sync.errors import ConfigError, RateLimited
+from pose_sync.errors import ConfigError, PoseSyncError, RateLimited
 from pose_sync.lock import sync_lock
 from pose_sync.plugins import connector_specs
 from pose_sync.sync import ConnectorResult, ItemResult, Pipeline
@@ -66,12 +66,16 @@ def command(app: App, platforms: tuple[str, ...], since: datetime | None, dry_ru
     since_utc = since.replace(tzinfo=timezone.utc) if since else None
     show_progress = app.interactive and not quiet
     results: list[ConnectorResult] = []
+    pushed: list[str] = []
     with sync_lock(app.data_dir):
         pipeline = Pipeline(app.store, app.config, dry_run=dry_run,
                             echo=lambda text: app.out.print(text, markup=False, highlight=False))
         for connector in connectors:
             try:
-                results.append(_sync_one(app, pipeline, connector, since_utc, show_progress))
+                result = _sync_one(app, pipeline, connector, since_utc, show_progress)
+                results.append(result)
+                if result.stopped_by is None:
+                    pushed.extend(_push_workouts(app, connector, dry_run))
             finally:
                 connector.close()
     failed = False
@@ -85,8 +89,31 @@ def command(app: App, platforms: tuple[str, ...], since: datetime | None, dry_ru
         if not quiet:
             prefix = "dry run: " if dry_run else ""
             app.out.print(f"{prefix}{_line(result)}", markup=False, highlight=False, soft_wrap=True)
+    for line in pushed:
+        failed |= line.startswith("error:")
+        if line.startswith("error:"):
+            app.err.print(line, markup=False, highlight=False, soft_wrap=True)
+        elif not quiet:
+            app.out.print(("dry run: " if dry_run else "") + line, markup=False, highlight=False, soft_wrap=True)
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _push_workouts(app: App, connector: Connector, dry_run: bool) -> list[str]:
+    """Where a connector is configured to (``push_workouts = true``), put the next sessions on its calendar."""
+    settings = app.config.connector_settings(connector.name)
+    if not getattr(settings, "push_workouts", False) or not hasattr(connector, "push_workout"):
+        return []
+    from pose_sync.workouts.push import plan_and_push, summary
+
+    try:
+        result = plan_and_push(app.store, app.config, connector.name, connector,  # type: ignore[arg-type]
+                               datetime.now().date(), int(getattr(settings, "plan_days", 7)), dry_run=dry_run,
+                               echo=lambda text: app.out.print(text, markup=False, highlight=False)
+                               if dry_run else None)
+    except PoseSyncError as exc:
+        return [f"error: {exc}"]
+    return [summary(connector.name, result)]
 
 
 def _sync_one(app: App, pipeline: Pipeline, connector: Connector, since: datetime | None,

@@ -14,8 +14,9 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+from pose_sync.config import Config
 from pose_sync.connectors import WorkoutTarget
 from pose_sync.store import Store
 from pose_sync.workouts.model import Workout
@@ -73,3 +74,20 @@ def push_plan(store: Store, platform: str, target: WorkoutTarget, workouts: Sequ
             store.record_write(platform, key, KIND, REMOVED, {"removed": detail})
         result.removed.append(key)
     return result
+
+
+def plan_and_push(store: Store, config: Config, platform: str, target: WorkoutTarget, today: date, days: int, *,
+                  dry_run: bool, echo: Callable[[str], None]) -> PushResult:
+    """Plan the next ``days`` from the stored runs and put the sessions on the platform's calendar."""
+    from pose_sync.progression.planner import plan
+
+    planned = plan([r.analysis for r in store.list_runs()], config, today, days=days)
+    for note in planned.notes:
+        echo(f"plan: {note}")
+    return push_plan(store, platform, target, planned.workouts,
+                     window=(today + timedelta(days=1), today + timedelta(days=days)), dry_run=dry_run, echo=echo)
+
+
+def summary(platform: str, result: PushResult) -> str:
+    return (f"{platform} workouts: {len(result.created)} created, {len(result.updated)} updated,"
+            f" {len(result.removed)} removed, {len(result.unchanged)} unchanged")

@@ -1,0 +1,1 @@
+"""pose-sync connector for Garmin Connect (through garminconnect)."""
