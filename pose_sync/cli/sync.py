@@ -17,8 +17,9 @@ from pose_sync.sync import ConnectorResult, ItemResult, Pipeline
 
 def chosen_platforms(app: App, requested: tuple[str, ...]) -> list[str]:
     """--platform, else [sync] platforms, else every connector with a config section."""
+    installed = connector_specs()
     names = list(requested) or list(app.config.sync.platforms) or \
-        [name for name in connector_specs() if name in app.config.connectors]
+        [name for name in app.config.connectors if name in installed]
     if not names:
         raise ConfigError("no platform to sync: none is configured",
                           hint="add [connectors.local] folders to your config, or run `pose-sync auth strava`")
@@ -62,7 +63,9 @@ def command(app: App, platforms: tuple[str, ...], since: datetime | None, dry_ru
       */30 * * * * pose-sync sync     (crontab)
     """
     names = chosen_platforms(app, platforms)
-    connectors: list[Connector] = [app.connector(name, dry_run=dry_run) for name in names]
+    # Connectors with original files first: a run then gets its one analysis from its best source, and
+    # the stream-only copies elsewhere are linked to it without being fetched.
+    connectors = sorted((app.connector(name, dry_run=dry_run) for name in names), key=lambda c: -c.source_quality)
     since_utc = since.replace(tzinfo=timezone.utc) if since else None
     show_progress = app.interactive and not quiet
     results: list[ConnectorResult] = []

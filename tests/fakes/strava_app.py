@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import signal
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -85,7 +87,10 @@ class StravaState:
     usage: list[int] = field(default_factory=lambda: [0, 0])
     read_usage: list[int] = field(default_factory=lambda: [0, 0])
     failures: list[tuple[str, str, int]] = field(default_factory=list)   # (method, path regex, status)
+    # kill -9 the client process at a request: (method, path regex, "on_arrival" | "after_applying", pid)
+    kill: tuple[str, str, str, int] | None = None
     log: list[str] = field(default_factory=list)
+    writes: list[int] = field(default_factory=list)   # activity ids whose description was changed
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, activity: FakeActivity) -> FakeActivity:
@@ -94,6 +99,17 @@ class StravaState:
 
     def fail_next(self, method: str, path: str, status: int) -> None:
         self.failures.append((method, path, status))
+
+    def kill_client(self, moment: str) -> bool:
+        """Kill the client process if this request is the one chosen for ``moment``."""
+        if self.kill is None:
+            return False
+        method, pattern, when, pid = self.kill
+        if when != moment or method != request.method or not re.search(pattern, request.path):
+            return False
+        self.kill = None
+        os.kill(pid, signal.SIGKILL)
+        return True
 
     def requests_to(self, pattern: str) -> list[str]:
         return [line for line in self.log if re.search(pattern, line)]
@@ -190,6 +206,8 @@ def create_app(state: StravaState) -> Flask:
                 if method == request.method and re.search(pattern, request.path):
                     del state.failures[i]
                     return fault(status, request.method)
+            if state.kill_client("on_arrival"):
+                return fault(503, request.method)  # nobody is listening any more
             if not request.path.startswith("/api/v3"):
                 return None
             if request.path.startswith("/api/v3/push_subscriptions"):
@@ -278,8 +296,10 @@ def create_app(state: StravaState) -> Flask:
         a = state.activities[activity_id]
         if "description" in values:
             a.description = values["description"]
+            state.writes.append(activity_id)
         if "name" in values:
             a.name = values["name"]
+        state.kill_client("after_applying")  # the write happened; the client dies before it hears so
         return reply(detail(a), method="PUT", schema="DetailedActivity")
 
     @app.get("/api/v3/activities/<int:activity_id>/streams")
