@@ -12,9 +12,8 @@ import pytest
 
 from pose_sync.notes import BEGIN, extract
 from pose_sync.store import Store
-from tests.fakes.garmin_app import GarminState
+from tests.fakes.garmin_app import GarminState, create_diauth_app
 from tests.fakes.garmin_app import create_app as create_garmin
-from tests.fakes.garmin_app import create_diauth_app
 from tests.fakes.proxy import platform_proxy
 from tests.fakes.strava_app import StravaState
 from tests.fakes.strava_app import create_app as create_strava
