@@ -64,8 +64,12 @@ def command(app: App) -> None:
             checks.append(Check(f"{name}: last sync", None, "never synced"))
         else:
             ok = {"ok": True, "rate_limited": None}.get(last["outcome"], False)
+            s = last["summary"]
+            counts = (f": {s.get('new', 0)} new, {s.get('failed', 0)} failed, {s.get('notes_written', 0)} note(s)"
+                      if s else "")
+            stopped = f"; stopped: {s['stopped']}" if s.get("stopped") else ""
             checks.append(Check(f"{name}: last sync", ok,
-                                f"{last['started_at']} {last['outcome'] or 'did not finish'} {last['summary']}"))
+                                f"{last['started_at']} {last['outcome'] or 'did not finish'}{counts}{stopped}"))
 
     if store is not None:
         pending = [i for p in {*configured, "file"} for i in store.items(p) if i.state not in FINISHED]

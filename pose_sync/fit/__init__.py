@@ -8,6 +8,7 @@ where it applies) is decided here and nowhere else.
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from pose_sync.fit.activity import DecodedFit, activities_from_tables
 from pose_sync.fit.fast import FastPathUnsupported, decode_fast
@@ -16,6 +17,7 @@ from pose_sync.fit.tables import FitTables
 from pose_sync.model import SourceRef
 
 __all__ = ["DecodedFit", "FitTables", "decode_fit", "decode_tables", "sha256_hex"]
+log = logging.getLogger(__name__)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -30,8 +32,11 @@ def decode_tables(data: bytes) -> FitTables:
     """
     try:
         return decode_fast(data)
-    except FastPathUnsupported:
-        return decode_reference(data)
+    except FastPathUnsupported as reason:
+        log.debug("fast path declined (%s); decoding with fitparse", reason)
+    except Exception:  # a fast-path bug must cost speed, never a run: fitparse decides
+        log.warning("fast FIT decoder failed unexpectedly; decoding with fitparse", exc_info=True)
+    return decode_reference(data)
 
 
 def decode_fit(data: bytes, source: SourceRef) -> DecodedFit:

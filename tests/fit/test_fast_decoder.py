@@ -183,3 +183,15 @@ def test_vectorised_crc_equals_the_byte_loop(size):
     data = np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8).tobytes()
     assert crc16(data) == crc_python(data)
     assert crc16(data, 0xBEEF) == crc_python(data, 0xBEEF)
+
+
+def test_an_unexpected_fast_path_failure_falls_back_to_fitparse(monkeypatch, caplog):
+    import pose_sync.fit as fit
+
+    def broken(data: bytes):
+        raise IndexError("a bug in the fast path")
+
+    monkeypatch.setattr(fit, "decode_fast", broken)
+    data = next(SAMPLES.rglob("garmin-fenix-5-run.fit")).read_bytes()
+    assert_same(decode_reference(data), fit.decode_tables(data))
+    assert "fast FIT decoder failed unexpectedly" in caplog.text

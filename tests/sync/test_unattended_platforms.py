@@ -21,7 +21,7 @@ from tests.plugins.garmin.conftest import ATHLETE_TEXT as GARMIN_TEXT
 from tests.plugins.garmin.conftest import FakeGarmin
 from tests.plugins.garmin.conftest import standard_activities as garmin_activities
 from tests.plugins.strava.conftest import ATHLETE_TEXT as STRAVA_TEXT
-from tests.plugins.strava.conftest import FakeStrava
+from tests.plugins.strava.conftest import FakeStrava, strava_config
 from tests.plugins.strava.conftest import standard_activities as strava_activities
 
 BIN = Path(sys.executable).parent
@@ -33,17 +33,7 @@ def platforms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple
     strava_activities(strava_state)
     garmin_activities(garmin_state)
     data_dir, config = tmp_path / "data", tmp_path / "config.toml"
-    config.write_text(f"""
-[connectors.strava]
-client_id = {strava_state.client_id}
-client_secret = "{strava_state.client_secret}"
-verify_token = "verify-me-please"
-backfill_days = 0
-budget_reserve = 0
-
-[connectors.garmin]
-backfill_days = 0
-""", encoding="utf-8")
+    config.write_text(strava_config(strava_state) + "\n[connectors.garmin]\nbackfill_days = 0\n", encoding="utf-8")
     monkeypatch.setenv("POSE_SYNC_HOME", str(data_dir))
     monkeypatch.setenv("POSE_SYNC_CONFIG", str(config))
     apps = {"www.strava.com": create_strava(strava_state), "connectapi.garmin.com": create_garmin(garmin_state),

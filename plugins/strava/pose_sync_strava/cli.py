@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import webbrowser
+from typing import Any
 
 import click
 from stravalib import Client
@@ -127,14 +128,17 @@ def subscribe(app: App, callback_url: str | None) -> None:
     app.out.print(f"Subscribed: Strava will push events to {url} (subscription {subscription.id}).")
 
 
+def _subscriptions(api: StravaApi) -> list[Any]:
+    client_id, secret = api.settings.credentials()
+    return api.call("listing subscriptions", lambda c: list(c.list_subscriptions(client_id=client_id,
+                                                                                client_secret=secret)))
+
+
 @strava.command("subscriptions")
 @click.pass_obj
 def subscriptions(app: App) -> None:
     """List this application's push subscription."""
-    settings = _settings(app)
-    client_id, secret = settings.credentials()
-    found = StravaApi(settings, app.data_dir).call("listing subscriptions", lambda c: list(
-        c.list_subscriptions(client_id=client_id, client_secret=secret)))
+    found = _subscriptions(StravaApi(_settings(app), app.data_dir))
     if not found:
         app.out.print("No push subscription: run `pose-sync strava subscribe`.")
     for item in found:
@@ -148,8 +152,7 @@ def unsubscribe(app: App) -> None:
     settings = _settings(app)
     client_id, secret = settings.credentials()
     api = StravaApi(settings, app.data_dir)
-    found = api.call("listing subscriptions", lambda c: list(c.list_subscriptions(client_id=client_id,
-                                                                                 client_secret=secret)))
+    found = _subscriptions(api)
     if not found:
         raise RemoteError("strava", "there is no push subscription to remove")
     for item in found:

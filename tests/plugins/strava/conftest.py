@@ -57,20 +57,25 @@ def standard_activities(state: StravaState) -> None:
                            description="Commute"))
 
 
-@pytest.fixture
-def strava(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStrava]:
-    state = StravaState()
-    standard_activities(state)
-    data_dir = tmp_path / "data"
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
+def strava_config(state: StravaState) -> str:
+    """The [connectors.strava] section that points pose-sync at the fake's application."""
+    return f"""
 [connectors.strava]
 client_id = {state.client_id}
 client_secret = "{state.client_secret}"
 verify_token = "verify-me-please"
 backfill_days = 0
 budget_reserve = 0
-""", encoding="utf-8")
+"""
+
+
+@pytest.fixture
+def strava(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStrava]:
+    state = StravaState()
+    standard_activities(state)
+    data_dir = tmp_path / "data"
+    config = tmp_path / "config.toml"
+    config.write_text(strava_config(state), encoding="utf-8")
     monkeypatch.setenv("POSE_SYNC_HOME", str(data_dir))
     monkeypatch.setenv("POSE_SYNC_CONFIG", str(config))
     for name in ("STRAVA_CLIENT_ID", "STRAVA_CLIENT_SECRET", "STRAVA_VERIFY_TOKEN"):
