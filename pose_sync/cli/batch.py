@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
+from rich import box
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from pose_sync.cli.app import App
-from pose_sync.cli.output import json_line, render_run
+from pose_sync.cli.output import duration, json_line, pace, render_run
 from pose_sync.errors import InputError, PoseSyncError
 from pose_sync.importer import ERROR, OK, SKIPPED, Outcome
 from pose_sync.inputs import FitInput, expand
@@ -37,6 +39,7 @@ def run_batch(app: App, paths: Iterable[str], process: Callable[[FitInput], list
     """Process every input under ``paths``; print reports or JSON lines; return the exit code."""
     items = list(expand(paths))
     counts: Counter[str] = Counter()
+    analysed: list[Outcome] = []
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeRemainingColumn(), console=app.err, transient=True,
                         disable=not app.interactive or len(items) < 2 or as_json or show_reports)
@@ -60,6 +63,8 @@ def run_batch(app: App, paths: Iterable[str], process: Callable[[FitInput], list
                     outcomes = [_error_outcome(item, f"{item.label}: unexpected {type(exc).__name__}: {exc}")]
             for outcome in outcomes:
                 counts[outcome.status] += 1
+                if outcome.status == OK:
+                    analysed.append(outcome)
                 if as_json:
                     app.out.print(json_line(outcome), markup=False, highlight=False, soft_wrap=True)
                 elif outcome.status == OK and show_reports:
@@ -71,8 +76,38 @@ def run_batch(app: App, paths: Iterable[str], process: Callable[[FitInput], list
                                   soft_wrap=True)
             progress.advance(task)
     if not as_json:
+        if not show_reports and analysed:
+            _runs_table(app, analysed)
         _summary(app, counts, len(items))
     return 1 if counts[ERROR] else 0
+
+
+STORED = {"created": "new", "linked": "linked", "unchanged": "known", "upgraded": "better"}
+
+
+def _runs_table(app: App, outcomes: list[Outcome], most: int = 30) -> None:
+    """What a batch import found, a run per row, in time order."""
+    ordered = sorted((o for o in outcomes if o.analysis is not None), key=lambda o: o.analysis.start_time)  # type: ignore[union-attr]
+    rows = []
+    for outcome in ordered[-most:]:
+        a = outcome.analysis
+        assert a is not None
+        form = f"{a.form.score:.0f} ({a.form.confidence:.1f})" if a.form.score is not None else "-"
+        rows.append([f"{a.start_time:%Y-%m-%d}", Path(outcome.source.member or outcome.source.remote_id).name,
+                     f"{a.distance_m / 1000:.1f}", duration(a.moving_time_s), pace(a.averages.speed_mps), form,
+                     STORED.get(outcome.stored or "", outcome.stored or "")])
+    table = Table(title="Runs", title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
+    for i, header in enumerate(("date", "file", "km", "moving", "pace", "form", "stored")):
+        widest = max([len(header)] + [len(row[i]) for row in rows])
+        # every column keeps its width; only the file name gives way (with an ellipsis) on a narrow terminal
+        table.add_column(header, justify="left" if i in (0, 1, 6) else "right", no_wrap=True,
+                         min_width=None if i == 1 else widest, max_width=18 if i == 1 else None,
+                         overflow="ellipsis")
+    for row in rows:
+        table.add_row(*row)
+    if len(ordered) > most:
+        table.caption = f"and {len(ordered) - most} earlier run(s)"
+    app.out.print(table)
 
 
 def _summary(app: App, counts: Counter[str], n_inputs: int) -> None:

@@ -135,3 +135,11 @@ def test_no_traceback_reaches_the_user_but_debug_shows_it(tmp_path):
     assert "not writable" in result.stderr and "POSE_SYNC_HOME" in result.stderr
     debug = _cli("--debug", "import", str(sample(RUN)), env=env)
     assert debug.returncode == 2 and "Traceback" in debug.stderr
+
+
+def test_import_prints_a_table_of_the_runs_it_found(data_dir, capsys):
+    code, out, err = run_cli(["import", str(sample(RUN))], capsys)
+    assert code == 0 and "Runs" in out and "2018-06-14" in out and "new" in out and "41 (1.0)" in out
+    assert "1 run(s) analysed" in err
+    code, out, _ = run_cli(["import", str(sample(RUN))], capsys)
+    assert "known" in out  # importing again changes nothing, and says so
