@@ -93,9 +93,7 @@ def store_fit(store: Store, data: bytes, source: SourceRef, *, gear_id: str | No
         for run_id in known:
             stored = store.get_run(run_id)
             session_source = replace(source, session_index=stored.analysis.source.session_index)
-            if store.find_source(session_source) is None:
-                store.save_run(replace(stored.analysis, source=session_source), fit_sha256=sha,
-                               quality=QUALITY_FIT, gear_id=gear_id)
+            store.link_source(run_id, session_source, sha)  # the same file under another name or platform
             outcomes.append(Outcome(session_source, OK, analysis=stored.analysis, run_id=run_id, stored="unchanged",
                                     warnings=list(stored.analysis.warnings)))
         return outcomes

@@ -73,7 +73,7 @@ def write_secret_json(path: Path, data: dict[str, Any]) -> None:
 
 
 def read_secret_json(path: Path) -> dict[str, Any] | None:
-    """The JSON in a token file, or None when there is none; refuses group/world-readable files."""
+    """The JSON in a token file, or None if there is none; a copied-in file others can read is tightened to 0600."""
     if not path.exists():
         return None
     mode = path.stat().st_mode & 0o777

@@ -28,12 +28,13 @@ SPEED_BIN_MPS = 0.1
 
 
 def _distance_m(activity: Activity, moving_speed: np.ndarray, weights: np.ndarray) -> float:
+    """The device's total, else what the records cover, else speed integrated over moving time."""
     summary = activity.device_summary
     if summary and summary.total_distance_m:
         return float(summary.total_distance_m)
-    distance = activity.samples.get("distance_m")
-    if np.isfinite(distance).any():
-        return float(np.nanmax(distance) - np.nanmin(distance))
+    covered = _record_distance_m(activity.samples)
+    if covered is not None:
+        return covered
     return float(np.nansum(np.where(np.isfinite(moving_speed), moving_speed, 0.0) * weights))
 
 

@@ -109,11 +109,14 @@ def _push_workouts(app: App, connector: Connector, dry_run: bool) -> list[str]:
         return []
     from pose_sync.workouts.push import plan_and_push, summary
 
+    def echo(text: str) -> None:
+        if dry_run:  # a real push is summed up in one line; a dry run shows each change
+            app.out.print(text, markup=False, highlight=False)
+
     try:
         result = plan_and_push(app.store, app.config, connector.name, connector,  # type: ignore[arg-type]
                                datetime.now().date(), int(getattr(settings, "plan_days", 7)), dry_run=dry_run,
-                               echo=lambda text: app.out.print(text, markup=False, highlight=False)
-                               if dry_run else None)
+                               echo=echo)
     except PoseSyncError as exc:
         return [f"error: {exc}"]
     return [summary(connector.name, result)]

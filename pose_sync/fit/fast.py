@@ -385,10 +385,8 @@ def _accumulator_resets(walk: _Walk, field_number: int) -> np.ndarray:
     per-definition computation does not model: those files use fitparse."""
     carrying = [d for d in walk.definitions
                 if d.global_num == RECORD and any(f[0] == field_number for f in d.fields)]
-    if len({tuple(d.fields) for d in carrying}) > 1 or len({d.index for d in carrying}) > 1 and \
-            any(a.at_message != b.at_message for a, b in zip(carrying, carrying[1:], strict=False)) and \
-            _interleaved(walk, carrying):
-        raise FastPathUnsupported("an accumulating field in several record definitions")
+    if len(carrying) > 1 and _interleaved(walk, carrying):
+        raise FastPathUnsupported("an accumulating field in interleaved record definitions")
     points = [d.at_message for d in carrying]
     return np.unique(np.array(points + walk.part_starts, dtype=np.int64))
 
