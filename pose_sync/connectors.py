@@ -103,6 +103,7 @@ class Check:
     detail: str
 
 
+@runtime_checkable
 class HasChecks(Protocol):
     """Optional: a connector that can say whether it is ready (tokens present and fresh, ...).
 

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from pose_sync.cli.app import App
 from pose_sync.config import default_config_path
-from pose_sync.connectors import Check
+from pose_sync.connectors import Check, HasChecks
 from pose_sync.errors import PoseSyncError
 from pose_sync.plugins import BROKEN_PLUGINS, connector_specs
 from pose_sync.sync import FINISHED
@@ -53,8 +53,9 @@ def command(app: App) -> None:
             checks.append(Check(name, False, str(exc)))
             continue
         try:
-            for check in getattr(connector, "checks", lambda: [])():
-                checks.append(Check(f"{name}: {check.name}", check.ok, check.detail))
+            if isinstance(connector, HasChecks):
+                for check in connector.checks():
+                    checks.append(Check(f"{name}: {check.name}", check.ok, check.detail))
         finally:
             connector.close()
         if store is None:

@@ -222,12 +222,6 @@ class Store:
         ).fetchone()
         return None if row is None else int(row[0])
 
-    def has_source_id(self, platform: str, remote_id: str) -> bool:
-        row = self.conn.execute(
-            "SELECT 1 FROM run_sources WHERE platform=? AND remote_id=? LIMIT 1", (platform, remote_id)
-        ).fetchone()
-        return row is not None
-
     def runs_with_fit(self, sha256: str) -> list[int]:
         rows = self.conn.execute(
             "SELECT DISTINCT run_id FROM run_sources WHERE fit_sha256=?", (sha256,)
