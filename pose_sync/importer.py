@@ -9,9 +9,11 @@ or a single skipped/error outcome saying why it yields none.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from pose_sync.analysis import analyse_run
+from pose_sync.analysis.speed_curve import PRIOR, CurveHistory, SpeedCurves
 from pose_sync.errors import InputError
 from pose_sync.fit import DecodedFit, decode_fit, sha256_hex
 from pose_sync.model import Activity, RunAnalysis, SourceRef
@@ -52,8 +54,11 @@ def _why_no_runs(decoded: DecodedFit, source: SourceRef) -> Outcome:
     return Outcome(source, SKIPPED, "no session or sport message: the file does not say it is a run")
 
 
-def analyse_decoded(decoded: DecodedFit, source: SourceRef) -> list[Outcome]:
-    """Analyse every running session of a decoded file."""
+CurvesAt = Callable[[float], SpeedCurves]   # start (Unix seconds) -> the athlete's speed curve before it
+
+
+def analyse_decoded(decoded: DecodedFit, source: SourceRef, curves_at: CurvesAt | None = None) -> list[Outcome]:
+    """Analyse every running session of a decoded file (``curves_at``: the athlete's speed curve)."""
     runs = [a for a in decoded.activities if a.is_run]
     if not runs:
         return [_why_no_runs(decoded, source)]
@@ -63,7 +68,8 @@ def analyse_decoded(decoded: DecodedFit, source: SourceRef) -> list[Outcome]:
         if decoded.error:
             warnings.append(f"damaged file: {decoded.error}; analysed from the records read before it")
         try:
-            analysis = analyse_run(activity)
+            curves = curves_at(activity.start_time.timestamp()) if curves_at is not None else PRIOR
+            analysis = analyse_run(activity, curves)
         except InputError as exc:
             outcomes.append(Outcome(activity.source, SKIPPED, exc.message, activity=activity))
             continue
@@ -73,18 +79,27 @@ def analyse_decoded(decoded: DecodedFit, source: SourceRef) -> list[Outcome]:
     return outcomes
 
 
-def analyse_fit(data: bytes, source: SourceRef) -> list[Outcome]:
+def analyse_fit(data: bytes, source: SourceRef, curves_at: CurvesAt | None = None) -> list[Outcome]:
     """Decode and analyse FIT bytes; nothing is stored."""
     if not data:
         return [Outcome(source, ERROR, "empty file")]
-    return analyse_decoded(decode_fit(data, source), source)
+    return analyse_decoded(decode_fit(data, source), source, curves_at)
 
 
-def store_fit(store: Store, data: bytes, source: SourceRef, *, gear_id: str | None = None) -> list[Outcome]:
+def curve_history(store: Store) -> CurveHistory:
+    """The speed-curve evidence of every stored run, to score new ones against."""
+    return CurveHistory.of((r.analysis.start_time.timestamp(), r.id, r.analysis.form.by_speed)
+                           for r in store.list_runs())
+
+
+def store_fit(store: Store, data: bytes, source: SourceRef, *, gear_id: str | None = None,
+              curves: CurveHistory | None = None) -> list[Outcome]:
     """Analyse FIT bytes and store every run, keeping the raw file by its hash.
 
     The same bytes seen before (same path or not) are not decoded again: their
     stored runs are returned as ``unchanged``, so importing twice is a no-op.
+    Runs are scored with the athlete's speed curve from ``curves`` (the
+    stored runs before each one), which learns every run stored here.
     """
     sha = sha256_hex(data)
     known = store.runs_with_fit(sha)
@@ -97,7 +112,8 @@ def store_fit(store: Store, data: bytes, source: SourceRef, *, gear_id: str | No
             outcomes.append(Outcome(session_source, OK, analysis=stored.analysis, run_id=run_id, stored="unchanged",
                                     warnings=list(stored.analysis.warnings)))
         return outcomes
-    outcomes = analyse_fit(data, source)
+    curves = curves if curves is not None else curve_history(store)
+    outcomes = analyse_fit(data, source, curves.before)
     if not any(o.status == OK for o in outcomes):
         return outcomes
     with store.transaction():
@@ -107,4 +123,6 @@ def store_fit(store: Store, data: bytes, source: SourceRef, *, gear_id: str | No
                 continue
             result = store.save_run(outcome.analysis, fit_sha256=sha, quality=QUALITY_FIT, gear_id=gear_id)
             outcome.run_id, outcome.stored = result.run_id, result.outcome
+            if result.outcome in ("created", "upgraded"):
+                curves.add(outcome.analysis.start_time.timestamp(), result.run_id, outcome.analysis.form.by_speed)
     return outcomes

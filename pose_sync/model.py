@@ -131,6 +131,11 @@ class Activity:
     the original FIT file when there was one (the raw bytes are kept in the
     store under that hash so history can be re-scored without re-downloading).
     ``timer_pauses`` are (from, to) elapsed seconds when the timer was stopped.
+    ``averages_over`` is how the source computes its own averages: over
+    ``timer`` time (devices) or ``moving`` time (Strava), so ours can match.
+    ``sources`` names the kind of sensor behind each form channel (``strap``,
+    ``stryd``, ``footpod``, ``wrist``, ``strava``): see
+    :func:`pose_sync.fit.activity.sensor_sources`.
     """
 
     source: SourceRef
@@ -145,6 +150,8 @@ class Activity:
     fit_sha256: str | None = None
     timer_pauses: tuple[tuple[float, float], ...] = ()
     warnings: list[str] = field(default_factory=list)
+    averages_over: str = "timer"
+    sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_run(self) -> bool:
@@ -187,12 +194,38 @@ class ComponentScore:
 
 
 @dataclass(frozen=True)
+class MetricAtSpeed:
+    """A metric's steady-running mean within one speed band, and what the speed model expects there."""
+
+    value: float
+    expected: float
+
+
+@dataclass(frozen=True)
+class BandForm:
+    """Form within one 0.25 m/s band of a run's own (not grade-adjusted) speed.
+
+    ``score`` is computed exactly as the run's score, on this band's samples
+    only: for a runner whose form does not change it is the same at every
+    pace, which is what the speed model is for. The per-band values also let
+    the athlete's own speed curve be fitted later (``analysis.speed_curve``).
+    """
+
+    speed_mps: float
+    seconds: float
+    score: float | None
+    metrics: Mapping[str, MetricAtSpeed]
+
+
+@dataclass(frozen=True)
 class FormScore:
     """Speed-normalised form score: 0-100, with what it was built from.
 
     ``confidence`` is 0-1 (steady time, sample coverage and inputs available);
     ``inputs`` names the metrics that were present; ``missing`` those that were
-    not, so a cadence-only run says so.
+    not, so a cadence-only run says so. ``speed_curve`` says which speed curve
+    normalised it (the population prior, or the athlete's own fitted from N
+    runs) and ``exponents`` its exponents, so a stored score is reproducible.
     """
 
     score: float | None
@@ -200,6 +233,9 @@ class FormScore:
     components: Mapping[str, ComponentScore]
     inputs: tuple[str, ...]
     missing: tuple[str, ...]
+    by_speed: tuple[BandForm, ...] = ()
+    speed_curve: str = "population prior"
+    exponents: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -223,11 +259,14 @@ class Economy:
     ``efficiency_factor`` is speed per heartbeat (m/min per bpm) or, when
     power exists, speed per watt (m/min per W), as ``basis`` says.
     ``decoupling_pct`` is (EF first half - EF second half) / EF first half.
+    ``speed`` says which speed: grade-adjusted, or flat where there was no
+    altitude to adjust with (treadmill, no altimeter).
     """
 
     basis: str
     efficiency_factor: float
     decoupling_pct: float | None
+    speed: str = "grade-adjusted"
 
 
 @dataclass(frozen=True)
@@ -275,3 +314,5 @@ class RunAnalysis:
     extras: Mapping[str, float]
     warnings: tuple[str, ...]
     analysis_version: int
+    sources: Mapping[str, str] = field(default_factory=dict)
+    averages_over: str = "timer"

@@ -6,6 +6,13 @@ recomputation: decode, analyse, replace. Work is spread over processes (the
 analysis is CPU-bound and per run independent); the parent process alone
 writes to SQLite, in batches, so a crash leaves every run either fully old or
 fully new.
+
+Each run is scored with the athlete's speed curve from the runs before it
+(``analysis.speed_curve``). That evidence comes from the runs' bands, which an
+older analysis may not have or may have computed differently, so stale runs
+are first analysed on the population prior to collect their bands, and then
+scored with the curve; runs already on the current analysis lend their
+stored bands.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pose_sync.analysis import ANALYSIS_VERSION, analyse_run
+from pose_sync.analysis.speed_curve import PRIOR, CurveHistory, SpeedCurves
 from pose_sync.fit import decode_fit
 from pose_sync.importer import OK, analyse_decoded
 from pose_sync.model import Activity, RunAnalysis
@@ -35,6 +43,7 @@ class Job:
     fit_path: str | None
     samples_path: str | None
     analysis_json: str
+    curves: SpeedCurves = PRIOR
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,7 @@ def _rescore(job: Job) -> tuple[int, str | None, str | None]:
     try:
         if job.fit_path is not None:
             data = Path(job.fit_path).read_bytes()
-            outcomes = analyse_decoded(decode_fit(data, old.source), old.source)
+            outcomes = analyse_decoded(decode_fit(data, old.source), old.source, lambda _start: job.curves)
             match = [o for o in outcomes if o.status == OK and o.source.session_index == old.source.session_index]
             if not match or match[0].analysis is None:
                 return job.run_id, None, "the stored file no longer yields this run"
@@ -61,8 +70,9 @@ def _rescore(job: Job) -> tuple[int, str | None, str | None]:
             samples = samples_from_bytes(Path(job.samples_path).read_bytes())
             activity = Activity(source=old.source, sport=old.sport, sub_sport=old.sub_sport,
                                 start_time=old.start_time, samples=samples, device=old.device,
-                                device_summary=old.device_summary)
-            new = analyse_run(activity)
+                                device_summary=old.device_summary, sources=dict(old.sources),
+                                averages_over=old.averages_over)
+            new = analyse_run(activity, job.curves)
         return job.run_id, analysis_to_json(replace(new, source=old.source)), None
     except Exception as exc:  # one bad file must not stop the rest
         return job.run_id, None, f"{type(exc).__name__}: {exc}"
@@ -95,12 +105,27 @@ def _results(todo: list[Job], workers: int) -> Iterator[tuple[int, str | None, s
         yield from pool.map(_rescore, todo, chunksize=max(1, min(32, len(todo) // (workers * 8))))
 
 
+def _with_curves(store: Store, todo: list[Job], workers: int) -> list[Job]:
+    """The jobs again, each with the speed-curve evidence of the runs before its run."""
+    stale = [job for job in todo if analysis_from_json(job.analysis_json).analysis_version < ANALYSIS_VERSION]
+    fresh_bands = {run_id: analysis_from_json(text).form.by_speed
+                   for run_id, text, _ in _results(stale, workers) if text is not None}
+    history = CurveHistory()
+    for run in store.list_runs():
+        bands = fresh_bands.get(run.id, run.analysis.form.by_speed)
+        history.add(run.analysis.start_time.timestamp(), run.id, bands)
+    starts = {run.id: run.analysis.start_time.timestamp() for run in store.list_runs()}
+    return [replace(job, curves=history.before(starts[job.run_id])) for job in todo]
+
+
 def rescore(store: Store, *, all_runs: bool = False, workers: int | None = None,
             on_total: Callable[[int], None] | None = None,
             on_done: Callable[[], None] | None = None) -> RescoreSummary:
     todo, without = jobs(store, all_runs=all_runs)
     if on_total:
         on_total(len(todo))
+    workers = workers or os.cpu_count() or 1
+    todo = _with_curves(store, todo, workers)
     old_scores = {job.run_id: analysis_from_json(job.analysis_json).form.score for job in todo}
     failed: list[tuple[int, str]] = []
     pending: list[tuple[int, RunAnalysis]] = []
@@ -112,7 +137,7 @@ def rescore(store: Store, *, all_runs: bool = False, workers: int | None = None,
                 store.replace_analysis(run_id, analysis)
         pending.clear()
 
-    for run_id, text, error in _results(todo, workers or os.cpu_count() or 1):
+    for run_id, text, error in _results(todo, workers):
         if text is None:
             failed.append((run_id, error or "failed"))
         else:

@@ -28,10 +28,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pose_sync.analysis import analyse_run
+from pose_sync.analysis.speed_curve import CurveHistory
 from pose_sync.config import Config
 from pose_sync.connectors import Connector, RemoteActivity
 from pose_sync.errors import AuthError, InputError, NotFound, PoseSyncError, RateLimited, RemoteError
-from pose_sync.importer import OK, Outcome, store_fit
+from pose_sync.importer import OK, Outcome, curve_history, store_fit
 from pose_sync.model import Activity, RunAnalysis, SourceRef
 from pose_sync.notes import content_hash, is_current, merge
 from pose_sync.notes.render import render_note
@@ -100,6 +101,7 @@ class Pipeline:
         self.dry_run = dry_run
         self.echo = echo
         self._history: list[tuple[float, int, RunAnalysis]] | None = None
+        self._curves: CurveHistory | None = None
 
     # --- one activity -----------------------------------------------------------
 
@@ -160,7 +162,7 @@ class Pipeline:
         fetched = connector.fetch(activity)
         gear_id = fetched.gear_id or activity.gear_id
         if fetched.fit_bytes is not None:
-            outcomes = store_fit(self.store, fetched.fit_bytes, ref, gear_id=gear_id)
+            outcomes = store_fit(self.store, fetched.fit_bytes, ref, gear_id=gear_id, curves=self.curves)
         else:
             outcomes = self._store_streams(fetched.activities, gear_id)
         ok = [o for o in outcomes if o.status == OK and o.run_id is not None]
@@ -197,13 +199,15 @@ class Pipeline:
             if not activity.is_run:
                 outcomes.append(Outcome(activity.source, "skipped", f"{activity.sport} activity, not a run"))
                 continue
-            analysis = analyse_run(activity)
+            analysis = analyse_run(activity, self.curves.before(activity.start_time.timestamp()))
             with self.store.transaction():
                 samples_sha = self.store.put_samples(activity.samples)
                 result = self.store.save_run(analysis, fit_sha256=None, quality=QUALITY_STREAMS, gear_id=gear_id,
                                              samples_sha256=samples_sha)
             outcomes.append(Outcome(activity.source, OK, analysis=analysis, run_id=result.run_id,
                                     stored=result.outcome))
+            if result.outcome in ("created", "upgraded"):
+                self.curves.add(analysis.start_time.timestamp(), result.run_id, analysis.form.by_speed)
         return outcomes
 
     def _note_step(self, connector: Connector, activity: RemoteActivity, run_id: int,
@@ -231,7 +235,14 @@ class Pipeline:
         self.store.record_write(platform, remote_id, "note", digest, {"run_id": run_id, "chars": len(merged)})
         return "written", None
 
-    # --- history for notes ------------------------------------------------------
+    # --- history for notes and for the athlete's speed curve -------------------
+
+    @property
+    def curves(self) -> CurveHistory:
+        """Speed-curve evidence of the stored runs (loaded once, kept up to date as runs are stored)."""
+        if self._curves is None:
+            self._curves = curve_history(self.store)
+        return self._curves
 
     def history_before(self, run: RunAnalysis) -> list[RunAnalysis]:
         """Stored runs that started before ``run`` (loaded once, kept up to date)."""

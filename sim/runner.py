@@ -3,9 +3,10 @@
 A runner's form is given at a reference speed (3.0 m/s) and follows, within
 that runner, power laws of speed with the exponents fitted within real runners
 (``../shared/DESIGN.md``, Form): cadence ~ v^0.134, contact time ~ v^-0.40,
-vertical oscillation ~ v^0.16, vertical ratio ~ v^-0.49. Step length follows
-from speed and cadence. Each run has its own small day-to-day offsets (a
-runner is never identical twice) and per-second sensor noise.
+vertical oscillation ~ v^0.16. Step length follows from speed and cadence,
+and vertical ratio from oscillation and step length, as a watch computes
+them. Each run has its own small day-to-day offsets (a runner is never
+identical twice) and per-second sensor noise.
 
 Heart rate follows effort, not speed: the steady-state heart rate rises
 linearly with grade-adjusted speed (the speed on the flat that costs the same
@@ -27,8 +28,7 @@ import numpy as np
 from sim.fitfile import write_fit
 
 REFERENCE_SPEED_MPS = 3.0
-EXPONENTS = {"cadence_spm": 0.134, "stance_time_ms": -0.40, "vertical_oscillation_cm": 0.16,
-             "vertical_ratio_pct": -0.49}
+EXPONENTS = {"cadence_spm": 0.134, "stance_time_ms": -0.40, "vertical_oscillation_cm": 0.16}
 
 
 def minetti_cost(grade: np.ndarray | float) -> np.ndarray:
@@ -44,7 +44,6 @@ class Runner:
     cadence_spm: float = 168.0
     stance_time_ms: float = 258.0
     vertical_oscillation_cm: float = 8.8
-    vertical_ratio_pct: float = 8.3
     stance_time_balance_pct: float = 50.4
     exponents: Mapping[str, float] = field(default_factory=lambda: dict(EXPONENTS))
     hr_at_reference_bpm: float = 148.0
@@ -54,7 +53,7 @@ class Runner:
     hr_rest_bpm: float = 52.0
     power_w_per_mps: float = 78.0     # running power on the flat ~ mass x cost x speed
     day_sd: Mapping[str, float] = field(default_factory=lambda: {
-        "cadence_spm": 1.5, "stance_time_ms": 4.0, "vertical_oscillation_cm": 0.2, "vertical_ratio_pct": 0.2,
+        "cadence_spm": 1.5, "stance_time_ms": 4.0, "vertical_oscillation_cm": 0.2,
         "stance_time_balance_pct": 0.2, "hr": 2.0})
     sample_noise: float = 0.015       # relative SD of per-second sensor noise
 
@@ -64,6 +63,10 @@ class Runner:
     def expected(self, metric: str, speed_mps: np.ndarray | float) -> np.ndarray:
         """This runner's value of ``metric`` at ``speed_mps``: the truth a speed model should recover."""
         v = np.asarray(speed_mps, dtype=float)
+        if metric == "step_length_m":
+            return v * 60.0 / self.expected("cadence_spm", v)
+        if metric == "vertical_ratio_pct":
+            return self.expected("vertical_oscillation_cm", v) / self.expected("step_length_m", v)
         return self.level(metric) * (v / REFERENCE_SPEED_MPS) ** self.exponents[metric]
 
     def shifted(self, **deltas: float) -> Runner:
@@ -110,8 +113,9 @@ def simulate_run(runner: Runner, legs: Sequence[Leg], start: datetime, *, seed: 
                  day_effects: bool = True, sport: str = "running") -> SimulatedRun:
     """Simulate ``legs`` for ``runner`` and write the FIT file.
 
-    ``drift_pct``: heart rate at the end of the run is this much above what the
-    effort alone gives, rising linearly (cardiac drift). ``dynamics`` False
+    ``drift_pct``: cardiac drift, heart rate rising linearly above what the
+    effort alone gives, so that the second half averages ``drift_pct`` more
+    than the first (the aerobic decoupling a runner would read). ``dynamics`` False
     writes cadence only (a watch without a strap or pod); ``stryd`` writes
     power and ground time as Stryd developer fields instead of native dynamics.
     """
@@ -145,11 +149,11 @@ def simulate_run(runner: Runner, legs: Sequence[Leg], start: datetime, *, seed: 
         columns["stance_time_ms"] = noisy(day.expected("stance_time_ms", speed))
     if dynamics and not stryd:
         columns["vertical_oscillation_cm"] = noisy(day.expected("vertical_oscillation_cm", speed))
-        columns["vertical_ratio_pct"] = noisy(day.expected("vertical_ratio_pct", speed))
+        columns["vertical_ratio_pct"] = columns["vertical_oscillation_cm"] / columns["step_length_m"]
         columns["stance_time_balance_pct"] = day.stance_time_balance_pct + rng.normal(0.0, 0.3, n)
     if heart_rate:
         target = runner.hr_at_reference_bpm + hr_offset + runner.hr_per_mps * (gap - REFERENCE_SPEED_MPS)
-        target = target * (1.0 + drift_pct / 100.0 * np.arange(n) / max(n - 1, 1))
+        target = target * (1.0 + 2.0 * drift_pct / 100.0 * np.arange(n) / max(n - 1, 1))
         hr = np.empty(n)
         level = runner.hr_rest_bpm + 0.6 * (target[0] - runner.hr_rest_bpm)
         alpha = 1.0 - np.exp(-1.0 / runner.hr_lag_s)

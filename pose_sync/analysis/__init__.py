@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from pose_sync.analysis import averaging, form, grade
 from pose_sync.analysis import economy as economy_mod
-from pose_sync.analysis import form
 from pose_sync.analysis.segments import clean, segment
+from pose_sync.analysis.speed_curve import PRIOR, SpeedCurves
 from pose_sync.errors import InputError
 from pose_sync.model import Activity, RunAnalysis, Samples
 
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 
 _CHANNELS = (
     "speed_mps", "heart_rate_bpm", "cadence_spm", "stance_time_ms", "stance_time_balance_pct",
@@ -24,6 +25,10 @@ _CHANNELS = (
     "leg_spring_stiffness_knm",
 )
 HR_BIN_BPM = 1.0
+# Sensors whose dynamics are not on the scale of Garmin's population zones (Stryd's
+# ground time runs shorter than a chest strap's contact time); no published mapping
+# is used, so their values are kept for the athlete's own trends but not scored.
+UNSCORED_SENSORS = frozenset({"stryd", "developer field"})
 SPEED_BIN_MPS = 0.1
 
 
@@ -46,8 +51,13 @@ def _record_distance_m(samples: Samples) -> float | None:
     return float(np.nanmax(distance) - np.nanmin(distance))
 
 
-def analyse_run(activity: Activity) -> RunAnalysis:
-    """Form, economy and the per-run material progression needs, for one running session."""
+def analyse_run(activity: Activity, curves: SpeedCurves = PRIOR) -> RunAnalysis:
+    """Form, economy and the per-run material progression needs, for one running session.
+
+    ``curves`` is the athlete's speed curve (from their stored history) or the
+    population prior; it is the only input besides the activity, and the
+    analysis records which one it used.
+    """
     if not activity.is_run:
         raise InputError(f"{activity.source.label()}: a {activity.sport} activity, not a run")
     samples = activity.samples
@@ -67,7 +77,12 @@ def analyse_run(activity: Activity) -> RunAnalysis:
         or float(samples.elapsed_s[-1] - samples.elapsed_s[0])
 
     sources = {name: unit for name, unit in samples.units.items() if unit.startswith("from developer field")}
-    score = form.form_score(channels, seg, sources)
+    unscored = frozenset(name for name, sensor in activity.sources.items()
+                         if sensor in UNSCORED_SENSORS and name != "cadence_spm")
+    score = form.form_score(channels, seg, sources, curves, unscored)
+    if unscored & set(form.SPEED_MODELS):
+        warnings.append(f"{', '.join(sorted(unscored & set(form.SPEED_MODELS)))} from a Stryd pod: shown and"
+                        " trended on its own, but not scored (Stryd's scale is not Garmin's population norms)")
     if score.score is None:
         warnings.append("too little steady running with form data to score form"
                         if steady_s >= form.MIN_SCORED_STEADY_S else
@@ -77,7 +92,10 @@ def analyse_run(activity: Activity) -> RunAnalysis:
     if moving_s > 0 and walking_s / moving_s > 0.2:
         warnings.append(f"{walking_s / moving_s:.0%} of moving time was walking (excluded from form)")
 
-    econ, ef_power = economy_mod.economy(channels, seg)
+    gap = grade.grade_adjusted(samples, seg.speed_mps, activity.sub_sport)
+    econ, ef_power, no_economy = economy_mod.economy(channels, seg, gap.speed_mps, gap.basis, samples.elapsed_s)
+    if no_economy:
+        warnings.append(no_economy)
     extras: dict[str, float] = {}
     if ef_power is not None:
         extras["ef_power"] = ef_power
@@ -92,6 +110,10 @@ def analyse_run(activity: Activity) -> RunAnalysis:
     steady_speed = form.weighted_mean(seg.speed_mps, steady_w)
     if steady_speed is not None:
         extras["steady_speed_mps"] = round(steady_speed, 4)
+    steady_gap = form.weighted_mean(gap.speed_mps, steady_w)
+    if steady_gap is not None and gap.basis == "grade-adjusted":
+        extras["steady_gap_mps"] = round(steady_gap, 4)
+        extras["ascent_m"] = round(gap.ascent_m, 1)
     hr = channels["heart_rate_bpm"]
     if np.isfinite(hr).any():
         extras["max_heart_rate_bpm"] = float(np.nanmax(hr))
@@ -110,15 +132,19 @@ def analyse_run(activity: Activity) -> RunAnalysis:
         steady_time_s=round(steady_s, 1),
         walking_time_s=round(walking_s, 1),
         stopped_time_s=round(max(total_s - moving_s, 0.0), 1),
-        averages=form.session_averages(raw, seg.weight_s, _record_distance_m(samples)),
+        averages=averaging.session_averages(raw, seg.weight_s, _record_distance_m(samples),
+                                            averaging.rules_for(activity.device, activity.averages_over),
+                                            seg.moving),
         device_summary=activity.device_summary,
         form=score,
-        drift=form.drift(channels, seg, samples.elapsed_s),
+        drift=form.drift(channels, seg, samples.elapsed_s, curves),
         economy=econ,
-        speed_bands=form.speed_bands(channels, seg),
+        speed_bands=form.speed_bands(channels, seg, gap.speed_mps),
         hr_histogram={int(k): v for k, v in form.histogram(hr, moving_w, HR_BIN_BPM).items()},
         speed_histogram=form.histogram(channels["speed_mps"], moving_w, SPEED_BIN_MPS),
         extras=extras,
         warnings=tuple(warnings),
         analysis_version=ANALYSIS_VERSION,
+        sources=dict(activity.sources),
+        averages_over=activity.averages_over,
     )

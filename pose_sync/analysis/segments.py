@@ -21,6 +21,8 @@ MAX_SAMPLE_GAP_S = 60.0         # a longer silent gap is a pause the device did 
 MIN_STEADY_S = 60.0             # a steady stretch lasts at least this long
 MAX_BREAK_IN_STEADY_S = 5.0     # a stumble or a kerb does not end a steady stretch
 SPEED_SMOOTHING_S = 10.0        # window for the speed used to normalise form
+CHANGE_WINDOW_S = 20.0          # speeding up or slowing down is judged over this window...
+MAX_STEADY_SPEED_CHANGE_MPS = 0.4  # ...and more change than this (0.02 m/s^2) is a transition, not steady
 
 # Plausible ranges: values outside are sensor glitches (0 while stopped, spikes).
 PLAUSIBLE: dict[str, tuple[float, float]] = {
@@ -92,6 +94,23 @@ def smooth_speed(elapsed_s: np.ndarray, speed: np.ndarray, weight_s: np.ndarray,
     return np.where(valid | np.isfinite(smoothed), smoothed, np.nan)
 
 
+def speed_change(elapsed_s: np.ndarray, speed: np.ndarray, window_s: float = CHANGE_WINDOW_S) -> np.ndarray:
+    """|speed ahead - speed behind| over a centred window: large while accelerating or slowing.
+
+    Form while speeding up into a repetition or easing out of it is neither
+    the faster nor the slower pace (cadence leads, contact lags), so such
+    samples are not steady running. NaN speed counts as no change here; it
+    is excluded from steady running anyway.
+    """
+    n = len(elapsed_s)
+    if n == 0:
+        return np.zeros(0)
+    lo = np.searchsorted(elapsed_s, elapsed_s - window_s / 2, side="left")
+    hi = np.searchsorted(elapsed_s, elapsed_s + window_s / 2, side="right") - 1
+    change = np.abs(speed[np.clip(hi, 0, n - 1)] - speed[np.clip(lo, 0, n - 1)])
+    return np.where(np.isfinite(change), change, 0.0)
+
+
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (exclusive) indices of each run of True values."""
     padded = np.concatenate(([False], mask, [False]))
@@ -140,5 +159,6 @@ def segment(samples: Samples, pauses: tuple[tuple[float, float], ...] = ()) -> S
     by_speed = speed_smooth >= RUNNING_SPEED_MPS
     running = moving & np.where(np.isfinite(cadence), by_cadence, by_speed)
     walking = moving & ~running
-    steady = _stretches(running, weight, MAX_BREAK_IN_STEADY_S, MIN_STEADY_S) & np.isfinite(speed_smooth)
+    changing = speed_change(elapsed, speed_smooth) > MAX_STEADY_SPEED_CHANGE_MPS
+    steady = _stretches(running & ~changing, weight, MAX_BREAK_IN_STEADY_S, MIN_STEADY_S) & np.isfinite(speed_smooth)
     return Segmentation(weight, moving, running, walking, steady, speed_smooth)

@@ -6,7 +6,7 @@ import click
 
 from pose_sync.cli.app import App
 from pose_sync.cli.batch import run_batch
-from pose_sync.importer import Outcome, store_fit
+from pose_sync.importer import Outcome, curve_history, store_fit
 from pose_sync.inputs import FitInput
 
 
@@ -29,9 +29,10 @@ def command(app: App, paths: tuple[str, ...], as_json: bool) -> None:
       pose-sync import /media/GARMIN/Activity/
     """
     store = app.store
+    curves = curve_history(store)  # once per batch; every run stored here adds to it
 
     def process(item: FitInput) -> list[Outcome]:
-        return store_fit(store, item.read(), item.source)
+        return store_fit(store, item.read(), item.source, curves=curves)
 
     code = run_batch(app, paths, process, as_json=as_json, show_reports=False)
     if not as_json:

@@ -83,6 +83,8 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
             "components": {k: asdict(c) for k, c in a.form.components.items()},
             "inputs": list(a.form.inputs),
             "missing": list(a.form.missing),
+            "by_speed": [asdict(b) for b in a.form.by_speed],
+            "speed_curve": a.form.speed_curve,
         },
         "drift": asdict(a.drift) if a.drift else None,
         "economy": asdict(a.economy) if a.economy else None,

@@ -86,6 +86,8 @@ def command(app: App, days: int, as_json: bool, export_dir: str | None, push_to:
 def _print(app: App, result) -> None:  # type: ignore[no-untyped-def]
     if result.ramp and result.ramp.acwr is not None:
         app.out.print(f"Load ramp {result.ramp.acwr:.2f} ({result.ramp.level})", highlight=False)
+    elif result.ramp:
+        app.out.print(f"Load ramp: {result.ramp.reason}", highlight=False)
     table = Table(title="Next sessions", title_justify="left", show_lines=False)
     for header in ("date", "session", "steps"):
         table.add_column(header)

@@ -20,18 +20,22 @@ from pose_sync.progression.text import COMPARISON_UNITS, WEEK_HEADERS, metric_la
 def _print(app: App, report: ProgressReport) -> None:
     out = app.out
     head = f"Progression {report.first_week} to {report.today}"
-    if report.program_week:
-        head += f" · program week {report.program_week} of 12" + (f" ({report.program_phase})" if report.program_phase
-                                                                 else "")
+    if report.program_week and report.program_phase:
+        head += f" · program week {report.program_week} of 12 ({report.program_phase})"
+    elif report.program_week and report.program_week > 12:
+        head += " · the 12-week program has ended"
     out.print(f"[bold]{head}[/]")
     if report.ramp and report.ramp.acwr is not None:
         colour = {"safe": "green", "caution": "yellow", "danger": "red"}.get(report.ramp.level, "white")
         out.print(f"Load ramp today [{colour}]{report.ramp.acwr:.2f} ({report.ramp.level})[/]: caution above"
                   f" {report.ramp.caution:.2f}, danger above {report.ramp.danger:.2f}"
                   + (f" ({report.ramp.reason})" if report.ramp.reason else ""))
+    elif report.ramp:
+        out.print(f"Load ramp today: {report.ramp.reason}", highlight=False)
     for warning in report.warnings:
         out.print(f"! {warning}", style="yellow", markup=False, highlight=False)
-    table = Table(title="Weeks (load: TRIMP; ramp: acute:chronic; fitness and fatigue in --json/--html)",
+    table = Table(title="Weeks (load: training stress, 1 h at threshold = 100; ramp: acute:chronic;"
+                        " fitness and fatigue in --json/--html)",
                   title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1))
     shown = [i for i, header in enumerate(WEEK_HEADERS) if header not in ("fit", "fatigue")]
     for i in shown:

@@ -33,6 +33,47 @@ DEVELOPER_CHANNELS: dict[str, tuple[str, float]] = {
 }
 
 
+# Garmin sensors that measure running dynamics on the body (chest straps, the
+# Running Dynamics Pod); fitparse names them by these product names.
+DYNAMICS_SENSORS = ("hrm_run", "hrm_tri", "hrm_pro", "hrm4_run", "hrm_600", "hrm_fit", "running_dynamics_pod",
+                    "hrm_dual")
+RUNNING_DYNAMICS_ANT_TYPE = 30  # ANT+ device type the HRM-Run/Pro report their dynamics channel as
+
+
+def sensor_sources(tables: FitTables, channel_units: dict[str, str]) -> dict[str, str]:
+    """Which kind of sensor measured each form channel: strap, footpod, stryd, or wrist.
+
+    From the file's device_info messages (the sensors paired during the run)
+    and the developer fields. Contact time from a chest strap, from Stryd and
+    from the wrist are different measurements with different scales, so a
+    trend must compare each with itself.
+    """
+    strap = footpod = stryd = False
+    for info in tables.messages.get("device_info", []):
+        product = str(info.get("garmin_product") or info.get("product_name") or "").lower()
+        maker = str(info.get("manufacturer") or "").lower()
+        kind = info.get("antplus_device_type") or info.get("ble_device_type")
+        if product.startswith(DYNAMICS_SENSORS) or kind == RUNNING_DYNAMICS_ANT_TYPE:
+            strap = True
+        elif kind == "stride_speed_distance":
+            stryd = stryd or maker == "stryd"
+            footpod = footpod or maker != "stryd"
+    worn = "strap" if strap else "stryd" if stryd else "footpod" if footpod else "wrist"
+    sources = {}
+    for channel in ("cadence_spm", "stance_time_ms", "stance_time_balance_pct", "vertical_oscillation_cm",
+                    "vertical_ratio_pct", "step_length_m", "power_w"):
+        unit = channel_units.get(channel, "")
+        if unit.startswith("from developer field"):
+            sources[channel] = "stryd" if stryd else "developer field"
+        elif channel == "cadence_spm":
+            sources[channel] = worn
+        elif channel == "power_w":
+            sources[channel] = "stryd" if stryd else "wrist"
+        else:
+            sources[channel] = "strap" if strap else "wrist"
+    return sources
+
+
 @dataclass
 class DecodedFit:
     """Every session of a FIT file as an activity, plus what went wrong reading it."""
@@ -262,5 +303,6 @@ def activities_from_tables(tables: FitTables, source: SourceRef, fit_sha256: str
             fit_sha256=fit_sha256,
             timer_pauses=_timer_pauses(tables, start, end),
             warnings=session_warnings,
+            sources={k: v for k, v in sensor_sources(tables, channel_units).items() if samples.has(k)},
         ))
     return result

@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 
 # The non-record messages the analysis reads. Everything else is skipped by
-# both decoders (hrv, gps_metadata, device_info, laps and unknown messages can be
-# thousands, and fitparse decodes each field by field).
-META_MESSAGES = frozenset({"file_id", "session", "event", "sport", "activity"})
+# both decoders (hrv, gps_metadata, laps and unknown messages can be thousands,
+# and fitparse decodes each field by field). device_info says which sensor
+# measured the running dynamics (a chest strap, a pod, Stryd, or the wrist).
+META_MESSAGES = frozenset({"file_id", "session", "event", "sport", "activity", "device_info"})
 
 
 @dataclass

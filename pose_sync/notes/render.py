@@ -81,11 +81,13 @@ def _ramp(run: RunAnalysis, history: Sequence[RunAnalysis], config: Config) -> s
     window = [*_recent(run, history, LOAD_WINDOW), run]
     loads = load_history(window, config, until=run.start_time.date())
     day = loads.on(run.start_time.date())
-    if day is None or day.acwr is None:
+    if day is None:
         return None
-    state = ramp_state(day, config, (day.day - loads.days[0].day).days + 1)
-    if state.level == "unknown":
+    state = ramp_state(day, config)
+    if state.level == "building":
         return "load ramp: building history"
+    if state.level in ("returning", "break"):
+        return "load ramp: returning, build back gradually"
     return f"load ramp {state.acwr:.2f} ({state.level})"
 
 

@@ -36,6 +36,8 @@ def render_html(report: ProgressReport, png: bytes) -> str:
         parts.append(f"<p>Load ramp today: <b>{report.ramp.acwr:.2f}</b> ({escape(report.ramp.level)};"
                      f" caution above {report.ramp.caution:.2f}, danger above {report.ramp.danger:.2f}"
                      + (f", {escape(report.ramp.reason)}" if report.ramp.reason else "") + ")</p>")
+    elif report.ramp:
+        parts.append(f"<p>Load ramp today: {escape(report.ramp.reason)}</p>")
     for warning in report.warnings:
         css = "warn danger" if "danger" in warning else "warn"
         parts.append(f"<div class='{css}'>{escape(warning)}</div>")

@@ -1,24 +1,44 @@
-"""Training load and how fast it is rising: TRIMP, ACWR, fitness/fatigue, weekly volume.
+"""Training load and how fast it is rising: load per run, the ramp, fitness/fatigue, weekly volume.
 
 Technique and shoe changes load tissues the runner has not trained (calf,
 Achilles, plantar fascia); a steep ramp on top of that is the classic route to
 injury. So the ramp is the number to watch, and its thresholds tighten while
-a change is under way.
+a change is under way. It is a guide, not a predictor (Impellizzeri et al.
+2020, Int J Sports Physiol Perform 15:907; Lolli et al. 2019, Br J Sports Med
+53:921): it must never alarm on steady training, and says when it cannot judge.
 
-* **Load per run**: Banister's TRIMP (Banister 1991; Morton et al. 1990),
-  summed over the run's heart-rate histogram:
-  ``minutes x HRr x k x exp(c x HRr)`` with ``HRr = (HR - rest) / (max - rest)``,
-  k, c = 0.64, 1.92 (male) or 0.86, 1.67 (female; the mean of both when not
-  set). Without heart rate: duration x intensity^2, with intensity the speed
-  over threshold speed, scaled so that an hour at threshold pace counts as an
-  hour at threshold heart rate, so the two kinds of runs add up sensibly.
-* **ACWR**: exponentially weighted acute (7-day) over chronic (28-day) load,
-  ``EWMA_t = l x load_t + (1 - l) x EWMA_(t-1)`` with ``l = 2 / (N + 1)``
-  (Williams et al. 2017, Br J Sports Med 51:209). Caution above ~1.3, danger
-  above ~1.5 (Gabbett 2016).
+* **Load per run** on the familiar training-stress scale, **one hour at
+  threshold = 100** (Coggan's TSS; heart-rate TSS as in TrainingPeaks):
+  Banister's TRIMP (Banister 1991; Morton et al. 1990) summed over the run's
+  heart-rate histogram, ``minutes x HRr x k x exp(c x HRr)`` with
+  ``HRr = (HR - rest) / (max - rest)``, k, c = 0.64, 1.92 (male) or 0.86, 1.67
+  (female; the mean of both when not set), divided by the TRIMP of an hour at
+  threshold heart rate and multiplied by 100. Without heart rate: hours x
+  (speed / threshold speed)^2 x 100, the running-TSS form.
+* **Ramp (acute:chronic ratio)**: the mean daily load of the last 7 days over
+  that of the 28 days before them. Two choices differ from the textbook
+  exponentially weighted, coupled ratio (Williams et al. 2017, Br J Sports Med
+  51:209), and both are about not crying wolf:
+  - *Rolling 7-day acute load.* An EWMA acute load rises on every run day and
+    falls on every rest day: for four equal runs a week it swings by +-15 %,
+    so steady training crosses the tightened caution line (1.17) on run days.
+    A 7-day window holds a whole training week and reads exactly 1.0 for any
+    repeated week.
+  - *Uncoupled chronic window* (the 28 days *before* the acute week; Windt &
+    Gabbett 2019, Br J Sports Med 53:988): a spike is not diluted by being
+    part of its own baseline, so a week at twice the volume reads 2.0.
+  - *History-aware*: no ratio until the chronic window holds at least
+    :data:`MIN_CHRONIC_DAYS` days of history ("building history, N days to
+    go"). After :data:`BREAK_DAYS` or more without a run the old baseline is
+    gone; the runner is "returning" (build back gradually) until a new
+    baseline has been built, instead of reading 3.6 = "danger" for a first
+    easy run back.
+  Caution above ~1.3, danger above ~1.5 (Gabbett 2016, Br J Sports Med 50:273).
 * **Fitness / fatigue / form**: exponentially weighted load with 42- and 7-day
-  time constants, ``F_t = F_(t-1) + (load_t - F_(t-1)) / T``; form = fitness -
-  fatigue (Banister's impulse-response model as popularised by Coggan).
+  time constants, ``F_t = F_(t-1) + (load_t - F_(t-1)) / T``, on the TSS
+  scale, so they read like TrainingPeaks' CTL and ATL; **form is yesterday's
+  fitness minus yesterday's fatigue** (TSB: how fresh you are this morning,
+  before today's run). Both start from zero on the first day of history.
 * **Weekly volume**: distance per ISO week and its change; >30 % week on week
   was associated with injury in novice runners (Nielsen et al. 2014, JOSPT 44:739).
 """
@@ -37,10 +57,14 @@ from pose_sync.model import RunAnalysis
 
 ACUTE_DAYS = 7
 CHRONIC_DAYS = 28
+MIN_CHRONIC_DAYS = 21           # history the chronic window must hold before the ratio is shown
+BREAK_DAYS = 14                 # this long without a run and the old baseline no longer counts
 FITNESS_DAYS = 42
 FATIGUE_DAYS = 7
+THRESHOLD_HOUR = 100.0          # load of one hour at threshold
 DEFAULT_RESTING_HR = 60.0
 TRIMP_WEIGHTS = {"male": (0.64, 1.92), "female": (0.86, 1.67), None: (0.75, 1.795)}
+BUILDING, RETURNING, BREAK, JUDGED = "building", "returning", "break", "judged"
 
 
 @dataclass(frozen=True)
@@ -55,22 +79,33 @@ class HeartRateAnchors:
 
 @dataclass(frozen=True)
 class DailyLoad:
+    """One day: its load, the ramp inputs, fitness/fatigue/form, and whether the ramp can be judged.
+
+    ``phase`` is ``building`` (too little history for a chronic load yet),
+    ``returning`` (back after a break of ``break_days``, baseline rebuilding),
+    ``break`` (``break_days`` without a run so far) or ``judged`` (``acwr`` is
+    set). ``days_to_go`` says when a ratio will be shown.
+    """
+
     day: date
     load: float
     acute: float
-    chronic: float
+    chronic: float | None
     acwr: float | None
     fitness: float
     fatigue: float
-
-    @property
-    def form(self) -> float:
-        return self.fitness - self.fatigue
+    form: float
+    phase: str = "judged"
+    days_to_go: int = 0
+    break_days: int = 0
 
 
 @dataclass(frozen=True)
 class RampState:
-    """The ramp on a day: ACWR, its verdict (safe, caution, danger) and the thresholds used."""
+    """The ramp on a day: its verdict and the thresholds used.
+
+    ``level``: building, returning, break, safe, caution or danger.
+    """
 
     day: date
     acwr: float | None
@@ -78,6 +113,10 @@ class RampState:
     caution: float
     danger: float
     reason: str
+
+    @property
+    def judged(self) -> bool:
+        return self.level in ("safe", "caution", "danger")
 
 
 def anchors(runs: Sequence[RunAnalysis], config: Config) -> HeartRateAnchors:
@@ -119,36 +158,60 @@ def threshold_speed_mps(runs: Sequence[RunAnalysis], config: Config) -> float:
 
 
 def run_load(run: RunAnalysis, hr: HeartRateAnchors, threshold_mps: float, sex: str | None) -> float:
-    """TRIMP from the heart-rate histogram; duration x intensity^2 when there is no heart rate."""
+    """Training stress of one run (an hour at threshold = 100): heart-rate TRIMP, or pace when there is no HR."""
     if run.hr_histogram:
         bpm = np.fromiter(run.hr_histogram.keys(), dtype=float)
         seconds = np.fromiter(run.hr_histogram.values(), dtype=float)
-        return float(np.sum(seconds / 60.0 * trimp_per_minute(bpm, hr, sex)))
-    threshold_hour = 60.0 * float(trimp_per_minute(hr.threshold_bpm, hr, sex))
+        trimp = float(np.sum(seconds / 60.0 * trimp_per_minute(bpm, hr, sex)))
+        return trimp / (60.0 * float(trimp_per_minute(hr.threshold_bpm, hr, sex))) * THRESHOLD_HOUR
     speed = run.averages.speed_mps or 0.0
     intensity = speed / threshold_mps if threshold_mps else 0.0
-    return run.moving_time_s / 3600.0 * intensity**2 * threshold_hour
-
-
-def ewma_weight(days: int) -> float:
-    return 2.0 / (days + 1.0)
+    return run.moving_time_s / 3600.0 * intensity**2 * THRESHOLD_HOUR
 
 
 def daily_series(loads_by_day: dict[date, float], first: date, last: date) -> list[DailyLoad]:
-    """ACWR and fitness/fatigue for every day from ``first`` to ``last`` (rest days load 0)."""
-    acute_w, chronic_w = ewma_weight(ACUTE_DAYS), ewma_weight(CHRONIC_DAYS)
-    acute = chronic = fitness = fatigue = 0.0
+    """The ramp and fitness/fatigue/form for every day from ``first`` to ``last`` (rest days load 0).
+
+    ``first`` is the first day of history: nothing is known before it.
+    """
+    n = (last - first).days + 1
+    if n <= 0:
+        return []
+    load = np.array([loads_by_day.get(first + timedelta(days=i), 0.0) for i in range(n)])
+    cum = np.concatenate(([0.0], np.cumsum(load)))
     series = []
-    day = first
-    while day <= last:
-        load = loads_by_day.get(day, 0.0)
-        acute = acute_w * load + (1 - acute_w) * acute
-        chronic = chronic_w * load + (1 - chronic_w) * chronic
-        fitness += (load - fitness) / FITNESS_DAYS
-        fatigue += (load - fatigue) / FATIGUE_DAYS
-        acwr = acute / chronic if chronic > 1e-9 else None
-        series.append(DailyLoad(day, load, acute, chronic, acwr, fitness, fatigue))
-        day += timedelta(days=1)
+    fitness = fatigue = 0.0
+    baseline_start = 0          # first day of the current stretch of training (after the last break)
+    break_before = 0            # length of the break that ended at baseline_start
+    last_run: int | None = None
+    for i in range(n):
+        if load[i] > 0:
+            if last_run is not None and i - last_run - 1 >= BREAK_DAYS:
+                baseline_start, break_before = i, i - last_run - 1
+            last_run = i
+        form = fitness - fatigue   # yesterday's, before today's run
+        fitness += (load[i] - fitness) / FITNESS_DAYS
+        fatigue += (load[i] - fatigue) / FATIGUE_DAYS
+        acute = (cum[i + 1] - cum[max(0, i + 1 - ACUTE_DAYS)]) / ACUTE_DAYS
+        chronic_hi = i + 1 - ACUTE_DAYS                     # exclusive: the day before the acute week
+        chronic_lo = max(baseline_start, chronic_hi - CHRONIC_DAYS)
+        chronic_days = chronic_hi - chronic_lo
+        idle = i - last_run if last_run is not None else i + 1
+        chronic = acwr = None
+        phase, to_go, break_days = JUDGED, 0, 0
+        if idle > BREAK_DAYS:
+            phase, break_days = BREAK, idle
+        elif chronic_days >= MIN_CHRONIC_DAYS:
+            chronic = (cum[chronic_hi] - cum[chronic_lo]) / chronic_days
+            acwr = acute / chronic if chronic > 1e-9 else None
+            if acwr is None:
+                phase = BUILDING
+        else:
+            phase = RETURNING if baseline_start > 0 else BUILDING
+            to_go = MIN_CHRONIC_DAYS - chronic_days
+            break_days = break_before if phase == RETURNING else 0
+        series.append(DailyLoad(first + timedelta(days=i), float(load[i]), float(acute), chronic, acwr,
+                                fitness, fatigue, form, phase, to_go, break_days))
     return series
 
 
@@ -163,11 +226,22 @@ def ramp_thresholds(config: Config) -> tuple[float, float, str]:
             f"stricter while a {' and '.join(changes)} change is under way")
 
 
-def ramp_state(day: DailyLoad, config: Config, history_days: int) -> RampState:
+def ramp_state(day: DailyLoad, config: Config) -> RampState:
+    """The verdict for one day: building, returning, or the ratio against the (possibly tightened) lines."""
     caution, danger, why = ramp_thresholds(config)
-    if day.acwr is None or history_days < CHRONIC_DAYS // 2:
-        return RampState(day.day, day.acwr, "unknown", caution, danger,
-                         "not enough history yet (needs two weeks) to judge the ramp")
+    if day.phase == BUILDING:
+        return RampState(day.day, None, BUILDING, caution, danger,
+                         f"building history: the ramp is shown in {day.days_to_go} day(s)"
+                         if day.days_to_go else "building history")
+    if day.phase == RETURNING:
+        since = f" after {day.break_days} days off" if day.break_days else ""
+        return RampState(day.day, None, RETURNING, caution, danger,
+                         f"returning{since}: build back gradually"
+                         + (f" (a new baseline in {day.days_to_go} day(s))" if day.days_to_go else ""))
+    if day.phase == BREAK:
+        return RampState(day.day, None, BREAK, caution, danger,
+                         f"{day.break_days} days without a run: when you return, build back gradually")
+    assert day.acwr is not None
     level = "danger" if day.acwr > danger else "caution" if day.acwr > caution else "safe"
     return RampState(day.day, day.acwr, level, caution, danger, why)
 

@@ -2,7 +2,10 @@
 
 On a danger ramp there are no intervals (the sessions named in the program's
 rules become drills plus a short easy run; drills stay, they are low load);
-on a caution ramp runs are shortened and repetitions cut. Every adaptation is
+on a caution ramp runs are shortened and repetitions cut; back after a break
+(or still on one) there are no hard sessions and easy runs are shorter until a
+new baseline is built. While the history is still building, the program's
+own progression applies as written. Every adaptation is
 explained in the plan's notes, so the athlete knows why the watch shows less
 than the program said.
 """
@@ -102,7 +105,19 @@ def _steps(session: Session, program: Program, paces: _Paces) -> tuple[Step | Re
 
 def _adapt(session: Session, ramp: RampState | None, program: Program) -> tuple[Session, str | None]:
     rules = program.rules
-    if ramp is None or ramp.level in ("safe", "unknown"):
+    if ramp is None or ramp.level in ("safe", "building"):
+        return session, None
+    if ramp.level in ("returning", "break"):
+        # Back after a break: no hard sessions until a new baseline is built; shorter easy running.
+        if session.kind in rules.danger_replace:
+            easy = round((session.easy_minutes or 30) * rules.caution_duration_factor)
+            return (session.model_copy(update=dict(kind="drills_easy", easy_minutes=easy,
+                            drills=session.drills or DEFAULT_DANGER_DRILLS, repetitions=None, target=None)),
+                    f"{LABELS[session.kind]} replaced by drills + {easy} min easy: {ramp.reason}")
+        if session.easy_minutes:
+            easy = round(session.easy_minutes * rules.caution_duration_factor)
+            return (session.model_copy(update={"easy_minutes": easy}),
+                    f"{LABELS[session.kind]} shortened to {easy} min: {ramp.reason}")
         return session, None
     if ramp.level == "danger":
         if session.kind in rules.danger_replace:
@@ -144,8 +159,8 @@ def plan(runs: Sequence[RunAnalysis], config: Config, today: date, *, days: int 
     if history.days:
         today_load = history.on(today)
         if today_load is not None:
-            ramp = ramp_state(today_load, config, (today - history.days[0].day).days + 1)
-            if ramp.level == "unknown":
+            ramp = ramp_state(today_load, config)
+            if ramp.level == "building":
                 notes.append(f"{ramp.reason}; sessions as planned")
     paces = _paces(past, config, history.threshold_mps, today)
     if config.athlete.threshold_pace_s_per_km is None:

@@ -42,6 +42,7 @@ class WeekRow:
     easy_share: float | None
     distance_change_pct: float | None
     form_score: float | None
+    ramp_level: str | None = None      # the ramp's verdict at the week's end (see load.ramp_state)
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,14 @@ def build_report(runs: Sequence[tuple[RunAnalysis, str | None]], gear: Mapping[s
             easy_share=split[week].easy_share if week in split else None,
             distance_change_pct=round(change, 1) if change is not None else None,
             form_score=round(sum(scores) / len(scores), 1) if scores else None,
+            ramp_level=ramp_state(end, config).level if end else None,
         ))
         previous_km = km
 
     ramp = None
     today_load = history.on(today)
     if today_load is not None:
-        ramp = ramp_state(today_load, config, (today - history.days[0].day).days + 1)
+        ramp = ramp_state(today_load, config)
         if ramp.level in ("caution", "danger"):
             warnings.append(f"load ramp {ramp.acwr:.2f} is above the {ramp.level} line "
                             f"({ramp.caution if ramp.level == 'caution' else ramp.danger:.2f})"

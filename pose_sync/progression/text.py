@@ -20,10 +20,18 @@ def metric_label(metric: str) -> str:
 WEEK_HEADERS = ("week", "runs", "km", "hours", "load", "ramp", "fit", "fatigue", "easy%", "km ±", "form")
 
 
+def ramp_cell(w: WeekRow) -> str:
+    """The week-end ramp, with its level when it is flagged (or why there is none)."""
+    if w.acwr is None:
+        return {"building": "building", "returning": "returning", "break": "break"}.get(w.ramp_level or "", "-")
+    flag = {"caution": " caution", "danger": " DANGER"}.get(w.ramp_level or "", "")
+    return f"{w.acwr:.2f}{flag}"
+
+
 def week_cells(w: WeekRow) -> list[str]:
     return [
         f"{w.week:%d %b %y}", str(w.runs), f"{w.distance_km:.1f}", f"{w.moving_h:.1f}", f"{w.load:.0f}",
-        f"{w.acwr:.2f}" if w.acwr is not None else "-", f"{w.fitness:.0f}", f"{w.fatigue:.0f}",
+        ramp_cell(w), f"{w.fitness:.0f}", f"{w.fatigue:.0f}",
         f"{100 * w.easy_share:.0f}" if w.easy_share is not None else "-",
         f"{w.distance_change_pct:+.0f} %" if w.distance_change_pct is not None else "-",
         f"{w.form_score:.0f}" if w.form_score is not None else "-",

@@ -34,12 +34,12 @@ def runner_at(speed: float, z: float, **extra: float | None) -> SyntheticRun:
 def test_same_runner_at_two_paces_scores_alike(z):
     easy = analyse(runner_at(2.7, z))          # 6:10 min/km
     tempo = analyse(runner_at(4.0, z))         # 4:10 min/km
-    # The raw numbers are far apart...
-    assert tempo.averages.cadence_spm - easy.averages.cadence_spm > 12
-    assert easy.averages.stance_time_ms - tempo.averages.stance_time_ms > 50
+    # The raw numbers are apart (within one runner: cadence ~ v^0.134, contact ~ v^-0.40)...
+    assert tempo.averages.cadence_spm - easy.averages.cadence_spm > 7
+    assert easy.averages.stance_time_ms - tempo.averages.stance_time_ms > 30
     # ...a score on raw values would differ by a lot...
     naive_easy, naive_tempo = (100 * normal_cdf(float(CADENCE.z(a.averages.cadence_spm, 3.0))) for a in (easy, tempo))
-    assert abs(naive_tempo - naive_easy) > 25
+    assert abs(naive_tempo - naive_easy) > 15
     # ...but the speed-normalised score does not.
     assert abs(tempo.form.score - easy.form.score) < 3
     for name in ("cadence_spm", "stance_time_ms", "vertical_oscillation_cm"):
@@ -88,7 +88,8 @@ def test_walking_and_stops_are_excluded_and_reported():
     a = analyse(run)
     assert a.walking_time_s == pytest.approx(120, abs=3)
     assert a.stopped_time_s == pytest.approx(60, abs=3)
-    assert a.steady_time_s == pytest.approx(900, abs=5)
+    # steady: the 900 s of running minus the seconds spent slowing down and speeding up again
+    assert a.steady_time_s == pytest.approx(880, abs=20)
     # form comes from the running only: the walking contact times do not leak in
     assert a.form.components["stance_time_ms"].value == pytest.approx(250, abs=2)
     assert a.form.components["cadence_spm"].value == pytest.approx(172, abs=1)
@@ -116,9 +117,12 @@ def test_economy_efficiency_factor_and_decoupling():
     assert a.economy.decoupling_pct == pytest.approx((180 / 145 - 180 / 155) / (180 / 145) * 100, abs=0.3)
 
 
-def test_stryd_power_and_ground_time_are_used_when_native_dynamics_are_absent():
+def test_stryd_power_is_used_and_its_ground_time_kept_but_not_scored_on_garmin_norms():
     a = analyse(SyntheticRun([Segment(1500, 3.2, power_w=240.0, heart_rate_bpm=None)], stryd=True))
-    assert any("Ground Time" in name for name in a.form.inputs)
+    assert a.form.inputs == ("cadence_spm",) and "stance_time_ms" in a.form.missing
+    assert a.averages.stance_time_ms == pytest.approx(250, abs=3)   # still shown and stored for its own trend
+    assert a.sources["stance_time_ms"] in ("stryd", "developer field")
+    assert any("not scored" in w for w in a.warnings)
     assert a.economy.basis == "power"
     assert a.economy.efficiency_factor == pytest.approx(3.2 * 60 / 240, rel=0.02)
 

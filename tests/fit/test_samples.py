@@ -178,9 +178,12 @@ def test_stryd_developer_fields_are_named_from_their_descriptions():
     assert "Ground Time" in activity.samples.units["stance_time_ms"]
     np.testing.assert_array_equal(activity.samples.get("stance_time_ms"), activity.samples.get("dev:Ground Time"))
     [outcome] = _analysed(name)
-    assert any("Ground Time" in i for i in outcome.analysis.form.inputs)
+    # The file's device_info names a Stryd pod: its ground time is Stryd's, kept apart from strap norms.
+    assert outcome.analysis.sources["stance_time_ms"] == "stryd"
+    assert "stance_time_ms" not in outcome.analysis.form.components
+    # the ratio is taken on steady running; the average power over all timer time is a little lower
     assert outcome.analysis.extras["form_power_ratio"] == pytest.approx(
-        outcome.analysis.extras["form_power_w"] / outcome.analysis.averages.power_w, rel=0.05)
+        outcome.analysis.extras["form_power_w"] / outcome.analysis.averages.power_w, rel=0.08)
 
 
 def test_two_record_messages_per_second_are_merged():

@@ -87,7 +87,7 @@ def test_no_intervals_on_top_of_a_danger_ramp_but_drills_stay():
 
 def test_caution_cuts_repetitions_and_says_so():
     today = START + timedelta(weeks=3)
-    history = _steady_history(today, spike=False) + [run(today - timedelta(days=d), minutes=35, hr=150)
+    history = _steady_history(today, spike=False) + [run(today - timedelta(days=d), minutes=30, hr=150)
                                                       for d in (2, 1, 0)]
     caution = Config.model_validate({**CONFIG.model_dump(exclude={"source"}),
                                      "program": {"start_date": START.isoformat(), "technique_change": False}})

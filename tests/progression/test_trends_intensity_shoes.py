@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -19,13 +20,17 @@ SINCE = D0 + timedelta(weeks=2)
 
 def test_before_after_at_matched_pace_with_a_welch_interval():
     before = [run(D0 + timedelta(days=d), speed=3.05, cadence=c) for d, c in ((1, 166), (3, 168), (5, 170))]
-    after = [run(SINCE + timedelta(days=d), speed=3.05, cadence=c) for d, c in ((1, 172), (3, 174), (5, 176))]
+    after = [run(SINCE + timedelta(days=d), speed=3.05, cadence=c) for d, c in ((1, 174), (3, 176), (5, 178))]
     result = before_after(before + after, "cadence_spm", SINCE)
-    # band reference before = 168: residuals before -2, 0, 2; after 4, 6, 8
-    assert result.difference == pytest.approx(6.0)
-    # both variances 4, n = 3: se = sqrt(8/3); Welch df = 4; t(0.975, 4) = 2.7764
-    half = 2.776445 * math.sqrt(8 / 3)
-    assert result.ci_low == pytest.approx(6 - half, abs=0.02) and result.ci_high == pytest.approx(6 + half, abs=0.02)
+    # before runs against the other two (leave one out): 166 - 169, 168 - 168, 170 - 167 = -3, 0, +3;
+    # after runs against all three before (168): 6, 8, 10
+    assert result.difference == pytest.approx(8.0)
+    # variances 9 and 4, n = 3: se^2 = 13/3; Welch df = (13/3)^2 / (3^2/2 + (4/3)^2/2) = 3.485
+    df = (13 / 3) ** 2 / (9 / 2 + (16 / 9) / 2)
+    assert df == pytest.approx(3.485, abs=0.001)
+    half = t_quantile_975(df) * math.sqrt(13 / 3)
+    assert 2.92 < t_quantile_975(df) < 3.00            # t(0.975) is 3.182 at df 3 and 2.776 at df 4
+    assert result.ci_low == pytest.approx(8 - half, abs=0.02) and result.ci_high == pytest.approx(8 + half, abs=0.02)
     assert result.verdict == "better"
     contact = before_after([run(d.start_time.date(), speed=3.05, contact=c) for d, c in zip(
         before + after, (250, 252, 254, 240, 242, 244), strict=True)], "stance_time_ms", SINCE)
@@ -59,8 +64,29 @@ def test_weekly_values_are_at_the_usual_pace():
 
 
 def test_t_quantile_approximation():
-    for df, exact in ((3, 3.182446), (4, 2.776445), (10, 2.228139), (30, 2.042272)):
+    for df, exact in ((1, 12.7062), (2, 4.302653), (3, 3.182446), (4, 2.776445), (10, 2.228139), (30, 2.042272)):
         assert t_quantile_975(df) == pytest.approx(exact, abs=0.01)
+    assert 3.18 < t_quantile_975(2.5) < 4.30    # between its neighbours, never the expansion's too-small value
+
+
+def _sensor(r, sensor: str):
+    return replace(r, sources={"stance_time_ms": sensor, "cadence_spm": sensor})
+
+
+def test_a_sensor_change_is_not_a_form_change():
+    before = [_sensor(run(D0 + timedelta(days=d), speed=3.05, contact=c), "wrist")
+              for d, c in ((1, 262), (3, 264), (5, 266), (6, 263))]
+    after = [_sensor(run(SINCE + timedelta(days=d), speed=3.05, contact=c), "strap")
+             for d, c in ((1, 240), (3, 241), (5, 242), (6, 239))]
+    result = before_after(before + after, "stance_time_ms", SINCE)
+    assert result.verdict == "not comparable" and "wrist" in result.detail and "strap" in result.detail
+    # with some strap runs before too, only strap runs are compared, and it says so
+    strap_before = [_sensor(run(D0 + timedelta(days=d), speed=3.05, contact=c), "strap")
+                    for d, c in ((2, 241), (4, 240), (7, 242))]
+    result = before_after(before + strap_before + after, "stance_time_ms", SINCE)
+    assert result.verdict == "no clear change" and "strap runs only (4 from other sensors left out)" in result.detail
+    trend = weekly_trend(before + strap_before + after, "stance_time_ms")
+    assert trend.sensor == "strap" and trend.other_sensor_runs == 4
 
 
 def test_easy_hard_split_from_heart_rate_or_pace():

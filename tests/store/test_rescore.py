@@ -16,8 +16,11 @@ from pose_sync.sync import Pipeline
 from tests.conftest import sample
 from tests.fakes.memory_platform import MemoryPlatform
 
-FILES = ["jimmykane_fit-parser/running-with-developer-data.fit", "dtcooper_python-fitparse/sample_mulitple_header.fit",
-         "dtcooper_python-fitparse/activity-small-fenix2-run.fit", "jimmykane_fit-parser/garmin-stamina.fit"]
+# In start order: an import in start order scores each run with the speed curve of the runs before it,
+# which is exactly what a re-score computes from the whole history.
+FILES = ["dtcooper_python-fitparse/activity-small-fenix2-run.fit",
+         "dtcooper_python-fitparse/sample_mulitple_header.fit",
+         "jimmykane_fit-parser/running-with-developer-data.fit", "jimmykane_fit-parser/garmin-stamina.fit"]
 
 
 @pytest.fixture
@@ -70,3 +73,16 @@ def test_a_missing_file_is_reported_not_fatal(store):
     store.blob_path(victim.fit_sha256).unlink()
     summary = rescore(store, workers=1)
     assert summary.rescored == len(FILES) - 1 and summary.skipped == 1
+
+
+def test_rescore_all_scores_every_run_with_the_runs_before_it_whatever_the_import_order(tmp_path, store):
+    chronological = {r.analysis.start_time: r.analysis for r in store.list_runs()}
+    with Store.open(tmp_path / "reversed") as other:
+        for name in reversed(FILES):
+            store_fit(other, sample(name).read_bytes(), SourceRef("file", name))
+        imported = {r.analysis.start_time: r.analysis.form for r in other.list_runs()}
+        assert imported != {t: a.form for t, a in chronological.items()}  # order mattered at import...
+        rescore(other, all_runs=True, workers=1)
+        # ...and a re-score makes every run what a chronological import gives
+        assert {r.analysis.start_time: r.analysis.form for r in other.list_runs()} == \
+            {t: a.form for t, a in chronological.items()}

@@ -75,4 +75,6 @@ def activity_from_streams(streams: Mapping[str, Any], *, activity_id: str, sport
         start_time=start, samples=Samples(np.array(time_, dtype=float), channels), device=summary.get("device_name"),
         device_summary=platform, gear_id=summary.get("gear_id"), name=summary.get("name"),
         warnings=["analysed from Strava's streams (resampled; no original file)"],
+        averages_over="moving",
+        sources={name: "strava" for name in ("cadence_spm", "power_w") if name in channels},
     )
