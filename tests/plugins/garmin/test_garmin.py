@@ -17,6 +17,7 @@ from pose_sync.notes import BEGIN, extract
 from pose_sync.store import QUALITY_FIT, Store
 from pose_sync.sync import Pipeline
 from pose_sync.workouts.garmin_json import to_garmin
+from tests.conftest import NO_SETTLE, NO_SETTLE_TOML
 from tests.fakes.garmin_app import RECORDED_ZIP, WIRE, FakeGarminActivity, utc
 from tests.plugins.garmin.conftest import ATHLETE_TEXT, SHOE
 
@@ -31,7 +32,7 @@ def cli(args: list[str], capsys) -> tuple[int, str, str]:
 def sync(garmin):
     connector = garmin.connector()
     with Store.open(garmin.data_dir) as store:
-        return Pipeline(store, Config(), echo=lambda _: None).sync(connector)
+        return Pipeline(store, NO_SETTLE, echo=lambda _: None).sync(connector)
 
 
 def secrets_of(garmin) -> list[str]:
@@ -55,7 +56,7 @@ def test_the_original_fit_file_is_analysed_with_running_dynamics(garmin):
 
 
 def test_listing_pages_oldest_first(garmin, tmp_path):
-    garmin.config_path.write_text("[connectors.garmin]\nbackfill_days = 0\npage_size = 10\n")
+    garmin.config_path.write_text(NO_SETTLE_TOML + "[connectors.garmin]\nbackfill_days = 0\npage_size = 10\n")
     for k in range(25):
         garmin.state.add(FakeGarminActivity(300 + k, utc(2024, 1, 1) + timedelta(days=k), distance=1000.0))
     connector = garmin.connector()
@@ -205,7 +206,8 @@ def _history_store(garmin) -> None:
 
 
 def test_plan_push_creates_schedules_and_never_duplicates(garmin, capsys):
-    garmin.config_path.write_text("[program]\nstart_date = 2026-09-07\n[connectors.garmin]\nbackfill_days = 0\n")
+    garmin.config_path.write_text(NO_SETTLE_TOML + "[program]\nstart_date = 2026-09-07\n"
+                                  "[connectors.garmin]\nbackfill_days = 0\n")
     _history_store(garmin)
     code, out, err = cli(["plan", "--push", "garmin", "--today", "2026-09-28", "--dry-run"], capsys)
     assert code == 0, err
@@ -233,7 +235,7 @@ def test_plan_push_creates_schedules_and_never_duplicates(garmin, capsys):
 
 
 def test_sync_pushes_planned_workouts_when_configured(garmin, capsys):
-    garmin.config_path.write_text("[program]\nstart_date = 2026-11-23\n"
+    garmin.config_path.write_text(NO_SETTLE_TOML + "[program]\nstart_date = 2026-11-23\n"
                                   "[connectors.garmin]\nbackfill_days = 0\npush_workouts = true\n")
     code, out, err = cli(["sync", "--platform", "garmin"], capsys)
     assert code == 0, err

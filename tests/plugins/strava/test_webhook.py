@@ -11,9 +11,9 @@ from pose_sync_strava.webhook import EventWorker, create_app, run_worker
 from waitress.server import create_server
 
 from pose_sync.cli import main
-from pose_sync.config import Config
 from pose_sync.notes import BEGIN
 from pose_sync.store import Store
+from tests.conftest import NO_SETTLE
 from tests.plugins.strava.conftest import ATHLETE_TEXT
 
 EVENT = {"aspect_type": "create", "event_time": 1725991232, "object_id": 101, "object_type": "activity",
@@ -51,20 +51,20 @@ def test_events_are_queued_before_the_answer_and_nothing_else_happens_then(strav
 
 def test_an_event_for_a_new_run_ends_with_its_description_written(strava):
     client(strava).post("/webhook", json=EVENT)
-    assert EventWorker(strava.data_dir, Config(), strava.settings).process_pending() is None
+    assert EventWorker(strava.data_dir, NO_SETTLE, strava.settings).process_pending() is None
     description = strava.state.activities[101].description
     assert description.startswith(ATHLETE_TEXT) and description.count(BEGIN) == 1
     with Store.open(strava.data_dir) as store:
         assert store.pending_events("strava") == [] and store.count_runs() == 1
     # the same event delivered again (Strava retries) changes nothing
     client(strava).post("/webhook", json=EVENT)
-    EventWorker(strava.data_dir, Config(), strava.settings).process_pending()
+    EventWorker(strava.data_dir, NO_SETTLE, strava.settings).process_pending()
     assert strava.state.activities[101].description == description
 
 
 def test_a_restart_between_event_and_processing_loses_nothing(strava):
     client(strava).post("/webhook", json=EVENT)  # received, then the process dies before processing
-    restarted = EventWorker(strava.data_dir, Config(), strava.settings)  # a new process, a new worker
+    restarted = EventWorker(strava.data_dir, NO_SETTLE, strava.settings)  # a new process, a new worker
     restarted.process_pending()
     assert strava.state.activities[101].description.count(BEGIN) == 1
 
@@ -75,7 +75,7 @@ def test_events_for_other_athletes_and_subscriptions_are_refused_or_ignored(stra
         store.set_cursor("strava:subscription_id", "131300")
     assert web.post("/webhook", json={**EVENT, "subscription_id": 999}).status_code == 403
     web.post("/webhook", json={**EVENT, "owner_id": 42})
-    EventWorker(strava.data_dir, Config(), strava.settings).process_pending()
+    EventWorker(strava.data_dir, NO_SETTLE, strava.settings).process_pending()
     assert strava.state.log == []  # another athlete's activity is never fetched
 
 
@@ -84,7 +84,7 @@ def test_deauthorisation_deletes_the_tokens(strava):
     web.post("/webhook", json={"aspect_type": "update", "event_time": 1516126040, "object_id": 134815,
                                "object_type": "athlete", "owner_id": 134815, "subscription_id": 131300,
                                "updates": {"authorized": "false"}})
-    EventWorker(strava.data_dir, Config(), strava.settings).process_pending()
+    EventWorker(strava.data_dir, NO_SETTLE, strava.settings).process_pending()
     assert strava.tokens() is None and not (strava.data_dir / "tokens" / "strava.json").exists()
 
 
@@ -94,7 +94,7 @@ def served(strava):
     wake, stop = threading.Event(), threading.Event()
     server = create_server(create_app(strava.data_dir, strava.settings, wake), host="127.0.0.1", port=0)
     threading.Thread(target=server.run, daemon=True).start()
-    worker = threading.Thread(target=run_worker, args=(EventWorker(strava.data_dir, Config(), strava.settings),
+    worker = threading.Thread(target=run_worker, args=(EventWorker(strava.data_dir, NO_SETTLE, strava.settings),
                                                        wake, stop), daemon=True)
     worker.start()
     yield f"http://127.0.0.1:{server.effective_port}/webhook"
