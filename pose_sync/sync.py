@@ -410,6 +410,9 @@ class Pipeline:
         if not self.store.claim(platform, remote_id, self.holder, CLAIM_LEASE_S, now=self.clock()):
             return ItemResult(platform, remote_id, "busy", item.run_id, reason="another pose-sync process has it")
         try:
+            again = self.store.get_note_check(platform, remote_id)  # under the claim: another process may have done it
+            if again is None or again.state != "verify" or again.written_epoch != check.written_epoch:
+                return ItemResult(platform, remote_id, "checked", item.run_id, note="ok")
             activity = remote_from_item(item)
             try:
                 current = connector.read_description(activity)

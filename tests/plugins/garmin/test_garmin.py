@@ -242,3 +242,37 @@ def test_sync_pushes_planned_workouts_when_configured(garmin, capsys):
     assert "garmin workouts:" in out and garmin.state.schedules
     code, out, _ = cli(["sync", "--platform", "garmin"], capsys)
     assert "0 created" in out
+
+
+TYPED = ATHLETE_TEXT + "\nAchilles fine today."
+
+
+def test_an_app_save_right_after_our_write_is_seen_and_the_note_comes_back_once(garmin):
+    """Garmin answers a description PUT with 204: pose-sync reads it back. An app save that lands right after
+    our write removes the note; the next sync puts it back into the athlete's new text, once."""
+    garmin.state.on("PUT", r"^/activity-service/activity/201$", lambda s: s.athlete_types(201, TYPED))
+    first = sync(garmin)
+    assert first.summary()["notes_written"] == 2 and garmin.state.activities[201].description == TYPED
+    reads = garmin.state.requests_to(r"^GET /activity-service/activity/201")
+    assert len(reads) == 2  # just before the write, and the read-back after it
+    second = sync(garmin)
+    assert second.summary()["restored"] == 1
+    text = garmin.state.activities[201].description
+    assert text.startswith(TYPED + "\n\n" + BEGIN) and text.count(BEGIN) == 1
+    garmin.state.athlete_types(201, TYPED)  # removed again: the athlete means it
+    third = sync(garmin)
+    assert third.summary()["respected"] == 1 and garmin.state.activities[201].description == TYPED
+    writes = list(garmin.state.writes)
+    assert writes == [201, 202, 201]
+    for _ in range(2):
+        assert sync(garmin).summary()["notes_written"] == 0
+    assert garmin.state.writes == writes
+
+
+def test_a_429_says_garmin_gives_no_reset_time(garmin, capsys):
+    garmin.state.fail_next("GET", r"^/download-service/files/activity/201", 429)
+    code, out, err = cli(["sync", "--platform", "garmin"], capsys)
+    assert code == 0
+    assert "resets at later" not in out + err
+    assert ("stopped: garmin: rate limit reached: Garmin answered 429 while downloading activity 201 (garmin does not"
+            " say for how long: wait a while; the next sync resumes where this one stopped)") in out

@@ -242,6 +242,7 @@ def test_dry_run_prints_exactly_the_notes_it_would_write(strava, capsys):
     code, out, err = run_cli(["sync", "--platform", "strava", "--dry-run"], capsys)
     assert code == 0, err
     assert not strava.state.requests_to("^PUT")
+    assert not (strava.data_dir / "pose-sync.sqlite3").exists()  # no store, no cursor: nothing of ours written
     shown_text = out.replace("\r\n", "\n")
     assert "would write the description of strava:101:\n" + ATHLETE_TEXT.replace("\r\n", "\n") in shown_text
     assert out.count("would write the description of") == 2
