@@ -82,14 +82,17 @@ def auth_strava(app: App, code: str | None, port: int | None, no_browser: bool) 
 @click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on (default: listen_port).")
 @click.pass_obj
 def serve(app: App, host: str | None, port: int | None) -> None:
-    """Receive Strava's push events and sync each new run within a minute, unattended.
+    """Receive Strava's push events and note each new run once it has settled, unattended.
 
     \b
     Serves the webhook on http://HOST:PORT/webhook; put it behind your HTTPS
     reverse proxy and register its public URL once with
     `pose-sync strava subscribe`. Each event is queued in the store before
     Strava gets its answer, then processed in the background like
-    `pose-sync sync` would; a restart loses nothing.
+    `pose-sync sync` would; a restart loses nothing. An activity's event
+    waits [notes] settle_minutes (default 10) after the upload, while the
+    athlete may still be editing it in the app; duplicate events are folded
+    together and title or privacy edits cost no request.
     """
     from waitress import serve as waitress_serve
 
