@@ -166,7 +166,8 @@ def test_a_store_from_before_migration_3_keeps_its_notes_settled(tmp_path):
     for migration in ALL[:2]:
         conn.executescript(migration)
     conn.execute("PRAGMA user_version = 2")
-    conn.execute("INSERT INTO sync_items (platform, remote_id, state, updated_at) VALUES ('strava', '1', 'stored', 'x')")
+    conn.execute("INSERT INTO sync_items (platform, remote_id, state, updated_at)"
+                 " VALUES ('strava', '1', 'stored', 'x')")
     conn.close()
     with Store.open(path) as store:
         assert store.schema_version == len(ALL)
