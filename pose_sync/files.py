@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import stat
@@ -17,6 +18,8 @@ def make_private_dirs(folder: Path) -> None:
     ``Path.mkdir(parents=True, mode=0o700)`` gives the mode to the last folder
     only; the parents it creates get the umask's (usually 0755).
     """
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
     missing: list[Path] = []
     current = folder
     while not current.exists():

@@ -35,8 +35,12 @@ def _line(result: ConnectorResult, dry_run: bool = False) -> str:
     settling = result.settling
     if settling:
         wait = minutes_left(max(i.due_in_s or 0 for i in settling))
-        text += (f"; {len(settling)} more stored, note(s) in {wait} min once the athlete's edits have settled"
-                 + (" (a real sync leaves them to the next one)" if dry_run else ": the next sync writes them"))
+        if dry_run:
+            text += (f"; {len(settling)} of the notes would wait {wait} min for the athlete's edits to settle"
+                     " (a real sync stores the runs now and the next sync writes those notes)")
+        else:
+            text += (f"; {len(settling)} more stored, note(s) in {wait} min once the athlete's edits have settled:"
+                     " the next sync writes them")
     if s["restored"]:
         text += f"; {s['restored']} note(s) put back after an app save removed them"
     if s["respected"]:

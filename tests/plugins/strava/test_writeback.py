@@ -55,11 +55,18 @@ def reads_of(strava, activity_id: int) -> list[str]:
 
 def test_sync_stores_a_settling_run_at_once_and_leaves_its_note_to_the_next_sync(strava, capsys):
     strava.config_path.write_text(strava_config(strava.state).replace(NO_SETTLE_TOML, ""))  # the default: 10 min
+    code, out, err = run_cli(["sync", "--platform", "strava", "--dry-run"], capsys)
+    assert code == 0, err
+    assert out.count("would write the description of") == 2 and "(after the settle delay, in 10 min)" in out
+    assert out.endswith("dry run: strava: 2 new, 1 skipped, 0 failed, 0 note(s) written; 2 of the notes would wait"
+                        " 10 min for the athlete's edits to settle (a real sync stores the runs now and the next sync"
+                        " writes those notes)\n")
+    read_by_dry_run = len(reads_of(strava, 101))
     code, out, err = run_cli(["sync", "--platform", "strava"], capsys)
     assert code == 0, err
     assert out == ("strava: 0 new, 1 skipped, 0 failed, 0 note(s) written; 2 more stored, note(s) in 10 min once"
                    " the athlete's edits have settled: the next sync writes them\n")
-    assert not strava.state.requests_to("^PUT") and not reads_of(strava, 101)  # not even read yet
+    assert not strava.state.requests_to("^PUT") and len(reads_of(strava, 101)) == read_by_dry_run  # not read yet
     with Store.open(strava.data_dir) as store:
         assert store.count_runs() == 2  # stored and analysed now
         assert store.get_cursor("strava") is None  # the cursor does not pass a settling run
