@@ -354,7 +354,7 @@ class Pipeline:
 
     def _write(self, connector: Connector, activity: RemoteActivity, merged: str, body: str,
                detail: dict[str, Any], *, restored: bool = False) -> None:
-        """Write, record, read back. A note missing on read-back is checked again by the next pass."""
+        """Write, record, read back. The next pass at least the settle delay later checks it again."""
         platform, remote_id = activity.platform, activity.remote_id
         answer = connector.write_description(activity, merged)
         now = self.clock()
@@ -366,14 +366,12 @@ class Pipeline:
         try:
             after = answer if isinstance(answer, str) else connector.read_description(activity)
         except (NotFound, RemoteError) as exc:
-            log.warning("%s:%s: note written, reading it back failed (%s); the next sync checks it",
+            log.warning("%s:%s: note written, reading it back failed (%s); a later sync checks it",
                         platform, remote_id, exc)
-            self.store.set_note_check(platform, remote_id, "verify", now)
             return
         if not is_current(after, body):
-            log.warning("%s:%s: the note was not there when read back (an app save?); the next sync checks it",
+            log.warning("%s:%s: the note was not there when read back (an app save?); a later sync checks it",
                         platform, remote_id)
-            self.store.set_note_check(platform, remote_id, "verify", now)
 
     # --- later passes: notes left pending, and the read-back check ---------------
 
@@ -415,27 +413,33 @@ class Pipeline:
                 return ItemResult(platform, remote_id, "checked", item.run_id, note="ok")
             activity = remote_from_item(item)
             try:
-                current = connector.read_description(activity)
+                return self._check_claimed(connector, activity, item.run_id, again)
             except NotFound:
                 self.store.set_note_check(platform, remote_id, "gone")
                 return ItemResult(platform, remote_id, "checked", item.run_id, note="gone")
-            if extract(current) is not None:
-                self.store.set_note_check(platform, remote_id, "ok")
-                return ItemResult(platform, remote_id, "checked", item.run_id, note="ok")
-            body = self._render(item.run_id)
-            if check.restores >= 1:
-                with self.store.transaction():
-                    self.store.set_note_check(platform, remote_id, "respected")
-                    self.store.record_write(platform, remote_id, "note_respected", content_hash(body),
-                                            {"run_id": item.run_id,
-                                             "reason": "removed again after pose-sync restored it once"})
-                log.info("%s:%s: the note was removed again; pose-sync leaves this activity alone",
-                         platform, remote_id)
-                return ItemResult(platform, remote_id, "checked", item.run_id, note="respected")
-            self._write(connector, activity, merge(current, body), body, {"run_id": item.run_id}, restored=True)
-            return ItemResult(platform, remote_id, "checked", item.run_id, note="restored")
+            except (RemoteError, InputError) as exc:  # stays due: the next pass tries again
+                return ItemResult(platform, remote_id, "checked", item.run_id, note="unchecked", reason=str(exc))
         finally:
             self.store.release(platform, remote_id, self.holder)
+
+    def _check_claimed(self, connector: Connector, activity: RemoteActivity, run_id: int,
+                       check: NoteCheck) -> ItemResult:
+        """The check itself, under the claim: one read, and a write only to restore the note once."""
+        platform, remote_id = activity.platform, activity.remote_id
+        current = connector.read_description(activity)
+        if extract(current) is not None:
+            self.store.set_note_check(platform, remote_id, "ok")  # there (as written, or as the athlete edited it)
+            return ItemResult(platform, remote_id, "checked", run_id, note="ok")
+        body = self._render(run_id)
+        if check.restores >= 1:
+            with self.store.transaction():
+                self.store.set_note_check(platform, remote_id, "respected")
+                self.store.record_write(platform, remote_id, "note_respected", content_hash(body),
+                                        {"run_id": run_id, "reason": "removed again after pose-sync restored it once"})
+            log.info("%s:%s: the note was removed again; pose-sync leaves this activity alone", platform, remote_id)
+            return ItemResult(platform, remote_id, "checked", run_id, note="respected")
+        self._write(connector, activity, merge(current, body), body, {"run_id": run_id}, restored=True)
+        return ItemResult(platform, remote_id, "checked", run_id, note="restored")
 
     # --- history for notes ------------------------------------------------------
 
