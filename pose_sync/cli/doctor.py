@@ -73,11 +73,11 @@ def command(app: App) -> None:
             checks.append(Check(f"{name}: last sync", ok,
                                 f"{last['started_at']} {last['outcome'] or 'did not finish'}{counts}{stopped}"))
         cursor = store.get_cursor(name)
-        if cursor is not None:
+        if cursor is not None and not getattr(connector, "lists_everything", False):
             days = app.config.sync.lookback_days
             since = datetime.fromisoformat(cursor) - timedelta(days=days)
             checks.append(Check(f"{name}: look-back", True, f"each sync lists from {since:%Y-%m-%d}, {days} days"
-                                " before the newest activity synced, so late uploads are found ([sync] lookback_days)"))
+                                " before the newest activity synced, so late uploads are found (sync.lookback_days)"))
 
     if store is not None:
         pending = [i for p in {*configured, "file"} for i in store.items(p) if i.state not in FINISHED]
