@@ -84,10 +84,16 @@ class ShoesConfig(Section):
 
 class NotesConfig(Section):
     enabled: bool = True
+    # Minutes after an activity's upload before its note is written: the athlete is often still
+    # typing in the app, and a save from an edit screen opened before our write would wipe the note.
+    settle_minutes: float = Field(10.0, ge=0, le=24 * 60)
 
 
 class SyncConfig(Section):
     platforms: list[str] = []
+    # Each sync lists again this far before the newest activity it already has: a watch that
+    # synced late or a phone that was offline uploads runs older than the newest one.
+    lookback_days: int = Field(28, ge=1, le=366)
 
 
 class Config(BaseModel):

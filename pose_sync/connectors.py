@@ -83,11 +83,20 @@ class Connector(Protocol):
         ...
 
     def read_description(self, activity: RemoteActivity) -> str:
-        """The activity's current description ('' when empty)."""
+        """The activity's description as the platform has it now ('' when empty): always a fresh read.
+
+        The pipeline calls it just before writing; a description that came
+        with ``fetch`` may already be stale by then.
+        """
         ...
 
-    def write_description(self, activity: RemoteActivity, text: str) -> None:
-        """Replace the whole description with ``text`` (the pipeline merged it)."""
+    def write_description(self, activity: RemoteActivity, text: str) -> str | None:
+        """Replace the whole description with ``text`` (the pipeline merged it).
+
+        Returns the description as the platform stored it when its answer says
+        so (Strava's update returns the activity), else None: the pipeline then
+        reads it back with :meth:`read_description`.
+        """
         ...
 
     def close(self) -> None:

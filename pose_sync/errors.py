@@ -56,11 +56,13 @@ class RateLimited(PoseSyncError):
     """A platform's request budget is spent; stop cleanly and resume after ``reset_at``."""
 
     def __init__(self, platform: str, reset_at: datetime | None, detail: str = "") -> None:
-        when = reset_at.astimezone().strftime("%Y-%m-%d %H:%M %Z") if reset_at else "later"
-        super().__init__(
-            f"{platform}: rate limit reached{': ' + detail if detail else ''}",
-            hint=f"the budget resets at {when}; the next sync resumes where this one stopped",
-        )
+        # A platform that does not say when its budget resets (Garmin) gets no made-up time.
+        if reset_at is not None:
+            hint = (f"the budget resets at {reset_at.astimezone().strftime('%Y-%m-%d %H:%M %Z')};"
+                    " the next sync resumes where this one stopped")
+        else:
+            hint = f"{platform} does not say for how long: wait a while; the next sync resumes where this one stopped"
+        super().__init__(f"{platform}: rate limit reached{': ' + detail if detail else ''}", hint=hint)
         self.platform = platform
         self.reset_at = reset_at
 

@@ -16,13 +16,14 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from pose_sync.errors import Busy
+from pose_sync.files import make_private_dirs
 
 LOCK_NAME = "sync.lock"
 
 
 @contextmanager
 def sync_lock(data_dir: Path) -> Iterator[None]:
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dirs(data_dir)
     lock = FileLock(str(data_dir / LOCK_NAME))
     holder = data_dir / f"{LOCK_NAME}.holder"
     try:

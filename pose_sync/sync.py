@@ -6,23 +6,45 @@ each step recorded in the store's ``sync_items`` table:
 1. **store**: unless the run is already stored from this platform, or from
    another platform at the same or better quality (then the source is only
    linked: one run, one analysis), fetch it, decode or convert, analyse and
-   save, in one transaction.
-2. **note**: render the note from the run and the history before it, read
-   the description, merge our block, and write only when it differs. Every
-   write is recorded in the ledger. A crash between the write and the record
-   is healed on the next run: the description already carries the block, so
-   nothing is written twice.
+   save, in one transaction. A better analysis of a run (the original file
+   after the platform's streams) sends its notes on other platforms back to
+   ``stored``, so each is written again from the better analysis, once.
+2. **note**: wait until the activity has *settled* (``[notes] settle_minutes``
+   after its upload, or after pose-sync first saw it when the platform does
+   not say when it was uploaded): right after an upload the athlete is often
+   typing in the app. Until then the item stays ``stored`` and the cursor
+   does not pass it. Then render the note from the run and the history before
+   it, read the description *just before the write* (a description read
+   earlier, with the activity, is read again and our block merged into the
+   newer text), write only when it differs, and read it back. Every write is
+   recorded in the ledger. A crash between the write and the record is healed
+   on the next run: the description already carries the block, so nothing is
+   written twice.
+3. **check**: Strava and Garmin have no conditional writes, so an app save
+   from an edit screen opened before our write still wipes the note. A later
+   pass (the next sync at least the settle delay after the write, within
+   48 hours of it) reads the description once more: a note an app save
+   removed is restored, once; removed again, it is the athlete's choice, and
+   pose-sync records it (ledger kind ``note_respected``) and never writes there again.
 
-A cursor per connector moves only past activities that are finished, so a
-crash, a rate limit or a failing activity never loses anything: the next
-run lists from the cursor (minus a look-back for late uploads) and skips what
-is already done without fetching it.
+A **claim** (a lease in the store) is taken on each activity before any of
+this, so the webhook worker of ``serve`` and a cron ``sync`` never work on the
+same activity at once. A cursor per connector moves only past activities that
+are finished, so a crash, a rate limit or a failing activity never loses
+anything: the next run lists from the cursor (minus ``[sync] lookback_days``
+for late uploads) and skips what is already done without fetching it.
+
+A dry run works the same on an in-memory copy of the store
+(:meth:`Store.scratch_copy`): it shows exactly what a real run would write and
+leaves the store, the cursors and the platforms as they were.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
+import logging
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -34,22 +56,27 @@ from pose_sync.connectors import Connector, RemoteActivity
 from pose_sync.errors import AuthError, InputError, NotFound, PoseSyncError, RateLimited, RemoteError
 from pose_sync.importer import OK, Outcome, curve_history, store_fit
 from pose_sync.model import Activity, RunAnalysis, SourceRef
-from pose_sync.notes import content_hash, is_current, merge
+from pose_sync.notes import content_hash, extract, is_current, merge
 from pose_sync.notes.render import render_note
-from pose_sync.store import QUALITY_STREAMS, Store
+from pose_sync.store import QUALITY_STREAMS, NoteCheck, Store, SyncItem, claim_holder
 
-LOOKBACK = timedelta(days=3)     # re-list this far before the cursor: uploads arrive late
 MAX_ATTEMPTS = 5                 # then an activity is given up on, so the cursor can move on
 RUN_SPORTS = frozenset({"running", "unknown"})
 FINISHED = frozenset({"done", "skipped", "gave_up"})
+CLAIM_LEASE_S = 15 * 60          # one activity takes seconds; a holder killed -9 blocks others at most this long
+RESTORE_WINDOW_S = 48 * 3600     # a note missing later than this after our write is left alone
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class ItemResult:
     """What happened to one activity in this run.
 
-    ``status``: done, skipped, failed, already (finished in an earlier run) or
-    dry-run. ``note``: written, unchanged, would write, off, unsupported.
+    ``status``: done, skipped, failed, already (finished in an earlier run),
+    dry-run, settling (stored; its note waits ``due_in_s`` more seconds), busy
+    (another pose-sync process has it) or checked (a note's read-back pass).
+    ``note``: written, unchanged, would write, settling, off, unsupported,
+    respected, and for checks ok, restored, expired, gone.
     ``preview`` is the full description a dry run would write.
     """
 
@@ -61,6 +88,7 @@ class ItemResult:
     note: str | None = None
     reason: str | None = None
     preview: str | None = None
+    due_in_s: float | None = None
 
     @property
     def label(self) -> str:
@@ -76,6 +104,14 @@ class ConnectorResult:
     def count(self, status: str) -> int:
         return sum(1 for item in self.items if item.status == status)
 
+    def notes(self, *kinds: str) -> int:
+        return sum(1 for item in self.items if item.note in kinds)
+
+    @property
+    def settling(self) -> list[ItemResult]:
+        """Runs stored now whose note waits for the settle delay."""
+        return [i for i in self.items if i.due_in_s]
+
     @property
     def outcome(self) -> str:
         if isinstance(self.stopped_by, RateLimited):
@@ -85,35 +121,81 @@ class ConnectorResult:
         return "partial" if self.count("failed") else "ok"
 
     def summary(self) -> dict[str, Any]:
-        notes = sum(1 for i in self.items if i.note == "written")
-        return {"new": self.count("done"), "skipped": self.count("skipped"), "failed": self.count("failed"),
-                "already": self.count("already"), "notes_written": notes,
+        # new: finished in this pass (a dry run: would be); a run still settling counts when its note is written
+        return {"new": self.count("done") + self.count("dry-run"), "skipped": self.count("skipped"),
+                "failed": self.count("failed"),
+                "already": self.count("already"), "notes_written": self.notes("written", "restored"),
+                "settling": len(self.settling), "busy": self.count("busy"), "restored": self.notes("restored"),
+                "respected": self.notes("respected"),
                 "stopped": str(self.stopped_by) if self.stopped_by else None}
 
 
+def remote_from_item(item: SyncItem) -> RemoteActivity:
+    """The activity as it was listed, from its recorded summary (no request)."""
+    summary = item.summary
+    start = (datetime.fromisoformat(summary["start_time"]) if summary.get("start_time")
+             else datetime.fromtimestamp(item.start_epoch or 0, timezone.utc))
+    return RemoteActivity(platform=item.platform, remote_id=item.remote_id, start_time=start,
+                          sport=summary.get("sport") or "unknown", distance_m=summary.get("distance_m"),
+                          name=summary.get("name"), gear_id=summary.get("gear_id"), summary=summary)
+
+
 class Pipeline:
-    """Drives connectors through the steps above; one per process, one store."""
+    """Drives connectors through the steps above; one per process or thread, one store.
+
+    ``clock`` (seconds since the epoch) is the time the settle delay, claims
+    and note checks are measured with; tests pass their own.
+    """
 
     def __init__(self, store: Store, config: Config, *, dry_run: bool = False,
-                 echo: Callable[[str], None] = print) -> None:
-        self.store = store
+                 echo: Callable[[str], None] = print, clock: Callable[[], float] = time.time) -> None:
+        self.store = store.scratch_copy() if dry_run else store
         self.config = config
         self.dry_run = dry_run
         self.echo = echo
+        self.clock = clock
+        self.holder = claim_holder()
         self._history: list[tuple[float, int, RunAnalysis]] | None = None
         self._curves: CurveHistory | None = None
 
+    @property
+    def settle_s(self) -> float:
+        return self.config.notes.settle_minutes * 60.0
+
     # --- one activity -----------------------------------------------------------
 
-    def process(self, connector: Connector, activity: RemoteActivity, *, recheck: bool = False) -> ItemResult:
-        """Take one activity as far as it can go. ``recheck`` re-verifies the note of a finished one."""
+    def process(self, connector: Connector, activity: RemoteActivity, *, recheck: bool = False,
+                uploaded_at: datetime | None = None) -> ItemResult:
+        """Take one activity as far as it can go, under a claim.
+
+        ``recheck`` re-verifies a finished one (a webhook's update event);
+        ``uploaded_at`` is when the platform says it was uploaded (the settle delay starts then).
+        """
         platform, remote_id = activity.platform, activity.remote_id
         item = self.store.get_item(platform, remote_id)
-        if item and item.state in FINISHED and not (recheck and item.state == "done"):
+        if item and item.state in FINISHED and not recheck:
+            return ItemResult(platform, remote_id, "already", run_id=item.run_id)  # no claim needed to say so
+        if not self.store.claim(platform, remote_id, self.holder, CLAIM_LEASE_S, now=self.clock()):
+            return ItemResult(platform, remote_id, "busy", reason="another pose-sync process is working on it")
+        try:
+            return self._process_claimed(connector, activity, recheck, uploaded_at)
+        finally:
+            self.store.release(platform, remote_id, self.holder)
+
+    def _process_claimed(self, connector: Connector, activity: RemoteActivity, recheck: bool,
+                         uploaded_at: datetime | None) -> ItemResult:
+        platform, remote_id = activity.platform, activity.remote_id
+        item = self.store.get_item(platform, remote_id)  # again, under the claim: another process may have finished it
+        rechecked = recheck and item is not None and (item.state == "done" or (
+            item.state == "skipped" and activity.sport in RUN_SPORTS))  # a ride edited into a run
+        if item and item.state in FINISHED and not rechecked:
             return ItemResult(platform, remote_id, "already", run_id=item.run_id)
+        uploaded = uploaded_at.timestamp() if uploaded_at is not None else None
         if item is None:
             self.store.put_item(platform, remote_id, "listed", start_epoch=activity.start_time.timestamp(),
-                                summary=_summary(activity))
+                                summary=_summary(activity), uploaded_epoch=uploaded, now=self.clock())
+        elif uploaded is not None:
+            self.store.set_uploaded(platform, remote_id, uploaded)
         if activity.sport not in RUN_SPORTS:
             self.store.put_item(platform, remote_id, "skipped", error=f"{activity.sport}, not a run")
             return ItemResult(platform, remote_id, "skipped", reason=f"{activity.sport} activity, not a run")
@@ -136,9 +218,11 @@ class Pipeline:
             if isinstance(step, ItemResult):
                 return step
             run_id, stored, description = step
-        note, preview = self._note_step(connector, activity, run_id, description)
+        note, preview, due_in = self._note_step(connector, activity, run_id, description)
         if self.dry_run:
-            return ItemResult(platform, remote_id, "dry-run", run_id, stored, note, preview=preview)
+            return ItemResult(platform, remote_id, "dry-run", run_id, stored, note, preview=preview, due_in_s=due_in)
+        if note == "settling":
+            return ItemResult(platform, remote_id, "settling", run_id, stored, note, due_in_s=due_in)
         self.store.put_item(platform, remote_id, "done", run_id=run_id)
         return ItemResult(platform, remote_id, "done", run_id, stored, note)
 
@@ -180,6 +264,10 @@ class Pipeline:
         for outcome in ok:
             if outcome.stored in ("created", "upgraded") and outcome.analysis is not None:
                 self._remember(outcome.run_id or run_id, outcome.analysis)
+            if outcome.stored == "upgraded" and outcome.run_id is not None:
+                for other in self.store.request_note_refresh(outcome.run_id, platform, remote_id):
+                    log.info("%s: analysed again from %s's original file; its note will be written again",
+                             ":".join(other), platform)
         return run_id, ok[0].stored or "created", fetched.description
 
     def _describe_gear(self, connector: Connector, platform: str, gear_id: str | None) -> None:
@@ -211,29 +299,151 @@ class Pipeline:
         return outcomes
 
     def _note_step(self, connector: Connector, activity: RemoteActivity, run_id: int,
-                   description: str | None) -> tuple[str, str | None]:
+                   held: str | None) -> tuple[str, str | None, float | None]:
+        """(note outcome, dry-run preview, seconds the note still waits). ``held``: a description read earlier."""
         if not self.config.notes.enabled:
-            return "off", None
+            return "off", None, None
         if not connector.supports_notes:
-            return "unsupported", None
-        run = self.store.get_run(run_id).analysis
-        body = render_note(run, self.history_before(run), self.config)
-        current = description if description is not None else connector.read_description(activity)
+            return "unsupported", None, None
         platform, remote_id = activity.platform, activity.remote_id
-        digest = content_hash(body)
+        check = self.store.get_note_check(platform, remote_id)
+        if check is not None and check.state == "respected":
+            return "respected", None, None  # the athlete removed it twice: never again
+        wait = self._settle_left(self.store.get_item(platform, remote_id))
+        if wait > 0 and not self.dry_run:
+            return "settling", None, wait
+        body = self._render(run_id)
+        if held is not None and is_current(held, body):
+            self._heal(platform, remote_id, run_id, body)
+            return "unchanged", None, None
+        current = connector.read_description(activity)  # just before the write
+        if held is not None and current != held:
+            log.info("%s:%s: the description changed while we worked; our note goes into the new text",
+                     platform, remote_id)
         if is_current(current, body):
-            last = self.store.last_write(platform, remote_id, "note")
-            if not self.dry_run and (last is None or last.content_sha256 != digest):
-                # Written before a crash that lost the ledger record: record it now.
-                self.store.record_write(platform, remote_id, "note", digest, {"run_id": run_id, "healed": True})
-            return "unchanged", None
+            self._heal(platform, remote_id, run_id, body)
+            return "unchanged", None, None
         merged = merge(current, body)
         if self.dry_run:
-            self.echo(f"would write the description of {platform}:{remote_id}:\n{merged}\n")
-            return "would write", merged
-        connector.write_description(activity, merged)
-        self.store.record_write(platform, remote_id, "note", digest, {"run_id": run_id, "chars": len(merged)})
-        return "written", None
+            later = f" (after the settle delay, in {minutes_left(wait)} min)" if wait > 0 else ""
+            self.echo(f"would write the description of {platform}:{remote_id}{later}:\n{merged}\n")
+            return "would write", merged, wait or None
+        self._write(connector, activity, merged, body, {"run_id": run_id})
+        return "written", None, None
+
+    def _render(self, run_id: int) -> str:
+        run = self.store.get_run(run_id).analysis
+        return render_note(run, self.history_before(run), self.config)
+
+    def _settle_left(self, item: SyncItem | None) -> float:
+        """Seconds before the note may be written: the settle delay from the upload (or our first sighting)."""
+        since = None if item is None else (item.uploaded_epoch or item.first_seen_epoch)
+        if since is None or self.settle_s <= 0:
+            return 0.0  # known from before the settle delay existed, or no delay configured
+        return max(0.0, since + self.settle_s - self.clock())
+
+    def _heal(self, platform: str, remote_id: str, run_id: int, body: str) -> None:
+        """The description already has this note: make sure the ledger says so (written before a crash)."""
+        if self.dry_run:
+            return
+        digest = content_hash(body)
+        last = self.store.last_write(platform, remote_id, "note")
+        if last is None or last.content_sha256 != digest:
+            now = self.clock()
+            with self.store.transaction():
+                self.store.record_write(platform, remote_id, "note", digest, {"run_id": run_id, "healed": True})
+                if self.store.get_note_check(platform, remote_id) is None:
+                    self.store.schedule_note_check(platform, remote_id, written_epoch=now,
+                                                   due_epoch=now + self.settle_s)
+
+    def _write(self, connector: Connector, activity: RemoteActivity, merged: str, body: str,
+               detail: dict[str, Any], *, restored: bool = False) -> None:
+        """Write, record, read back. The next pass at least the settle delay later checks it again."""
+        platform, remote_id = activity.platform, activity.remote_id
+        answer = connector.write_description(activity, merged)
+        now = self.clock()
+        with self.store.transaction():
+            self.store.record_write(platform, remote_id, "note", content_hash(body),
+                                    {**detail, "chars": len(merged), **({"restored": True} if restored else {})})
+            self.store.schedule_note_check(platform, remote_id, written_epoch=now, due_epoch=now + self.settle_s,
+                                           restored=restored)
+        try:
+            after = answer if isinstance(answer, str) else connector.read_description(activity)
+        except (NotFound, RemoteError) as exc:
+            log.warning("%s:%s: note written, reading it back failed (%s); a later sync checks it",
+                        platform, remote_id, exc)
+            return
+        if not is_current(after, body):
+            log.warning("%s:%s: the note was not there when read back (an app save?); a later sync checks it",
+                        platform, remote_id)
+
+    # --- later passes: notes left pending, and the read-back check ---------------
+
+    def follow_up(self, connector: Connector, skip: Iterable[str] = (), written_before: float | None = None,
+                  ) -> list[ItemResult]:
+        """Notes still pending (settled since, or to be written again from a better analysis), then the checks
+        of notes written before ``written_before`` (the start of this pass: a later pass checks what it writes).
+
+        Costs no request for what is not due yet.
+        """
+        written_before = self.clock() if written_before is None else written_before
+        results: list[ItemResult] = []
+        listed = set(skip)
+        for item in self.store.items(connector.name, ("stored",)):
+            if item.remote_id in listed or (self._settle_left(item) > 0 and not self.dry_run):
+                continue
+            results.append(self.process(connector, remote_from_item(item)))
+        if not self.dry_run and connector.supports_notes and self.config.notes.enabled:
+            for check in self.store.note_checks_due(connector.name, self.clock()):
+                if check.written_epoch < written_before:
+                    results.append(self._check_note(connector, check))
+        return results
+
+    def _check_note(self, connector: Connector, check: NoteCheck) -> ItemResult:
+        """One later look at a note we wrote: restore it once if an app save removed it, then respect the athlete."""
+        platform, remote_id = check.platform, check.remote_id
+        item = self.store.get_item(platform, remote_id)
+        if item is None or item.run_id is None:
+            self.store.set_note_check(platform, remote_id, "gone")
+            return ItemResult(platform, remote_id, "checked", note="gone")
+        if self.clock() - check.written_epoch > RESTORE_WINDOW_S:
+            self.store.set_note_check(platform, remote_id, "expired")  # too late to tell an app save from a choice
+            return ItemResult(platform, remote_id, "checked", item.run_id, note="expired")
+        if not self.store.claim(platform, remote_id, self.holder, CLAIM_LEASE_S, now=self.clock()):
+            return ItemResult(platform, remote_id, "busy", item.run_id, reason="another pose-sync process has it")
+        try:
+            again = self.store.get_note_check(platform, remote_id)  # under the claim: another process may have done it
+            if again is None or again.state != "verify" or again.written_epoch != check.written_epoch:
+                return ItemResult(platform, remote_id, "checked", item.run_id, note="ok")
+            activity = remote_from_item(item)
+            try:
+                return self._check_claimed(connector, activity, item.run_id, again)
+            except NotFound:
+                self.store.set_note_check(platform, remote_id, "gone")
+                return ItemResult(platform, remote_id, "checked", item.run_id, note="gone")
+            except (RemoteError, InputError) as exc:  # stays due: the next pass tries again
+                return ItemResult(platform, remote_id, "checked", item.run_id, note="unchecked", reason=str(exc))
+        finally:
+            self.store.release(platform, remote_id, self.holder)
+
+    def _check_claimed(self, connector: Connector, activity: RemoteActivity, run_id: int,
+                       check: NoteCheck) -> ItemResult:
+        """The check itself, under the claim: one read, and a write only to restore the note once."""
+        platform, remote_id = activity.platform, activity.remote_id
+        current = connector.read_description(activity)
+        if extract(current) is not None:
+            self.store.set_note_check(platform, remote_id, "ok")  # there (as written, or as the athlete edited it)
+            return ItemResult(platform, remote_id, "checked", run_id, note="ok")
+        body = self._render(run_id)
+        if check.restores >= 1:
+            with self.store.transaction():
+                self.store.set_note_check(platform, remote_id, "respected")
+                self.store.record_write(platform, remote_id, "note_respected", content_hash(body),
+                                        {"run_id": run_id, "reason": "removed again after pose-sync restored it once"})
+            log.info("%s:%s: the note was removed again; pose-sync leaves this activity alone", platform, remote_id)
+            return ItemResult(platform, remote_id, "checked", run_id, note="respected")
+        self._write(connector, activity, merge(current, body), body, {"run_id": run_id}, restored=True)
+        return ItemResult(platform, remote_id, "checked", run_id, note="restored")
 
     # --- history for notes and for the athlete's speed curve -------------------
 
@@ -262,13 +472,16 @@ class Pipeline:
     def sync(self, connector: Connector, since: datetime | None = None,
              on_listed: Callable[[int], None] | None = None,
              on_item: Callable[[ItemResult], None] | None = None) -> ConnectorResult:
-        """List since the cursor (or ``since``), process each activity, move the cursor past finished work."""
+        """List since the cursor (or ``since``), process each activity, then :meth:`follow_up`; move the
+        cursor past finished work. Whatever stops it, the outcome is recorded (doctor shows it)."""
         name = connector.name
         result = ConnectorResult(name)
         sync_run = None if self.dry_run else self.store.start_sync_run(name)
         cursor = self.store.get_cursor(name)
-        after = since or (datetime.fromisoformat(cursor) - LOOKBACK if cursor else None)
+        lookback = timedelta(days=self.config.sync.lookback_days)
+        after = since or (datetime.fromisoformat(cursor) - lookback if cursor else None)
         listed: list[RemoteActivity] = []
+        started = self.clock()
         try:
             listed = list(connector.list_activities(after))
             if on_listed:
@@ -278,8 +491,14 @@ class Pipeline:
                 result.items.append(item)
                 if on_item:
                     on_item(item)
-        except (AuthError, RateLimited, InputError) as exc:
+            result.items.extend(self.follow_up(connector, skip=(a.remote_id for a in listed), written_before=started))
+        except PoseSyncError as exc:
             result.stopped_by = exc
+        except BaseException as exc:  # not ours to swallow, but doctor must not say "did not finish"
+            if sync_run is not None:
+                self.store.finish_sync_run(sync_run, "failed", {**result.summary(),
+                                                                "stopped": f"unexpected {type(exc).__name__}: {exc}"})
+            raise
         if not self.dry_run:
             self._move_cursor(name, listed, cursor)
             assert sync_run is not None
@@ -299,6 +518,11 @@ class Pipeline:
         frontier = frontier.astimezone(timezone.utc)
         if cursor is None or frontier > datetime.fromisoformat(cursor):
             self.store.set_cursor(name, frontier.isoformat())
+
+
+def minutes_left(seconds: float) -> int:
+    """Whole minutes, rounded up, for messages."""
+    return max(1, int(-(-seconds // 60)))
 
 
 def _summary(activity: RemoteActivity) -> dict[str, Any]:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pose_sync.config import Config
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "fit"
 
@@ -32,3 +34,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("POSE_SYNC_DEBUG", raising=False)
     (tmp_path / "no-config.toml").write_text("", encoding="utf-8")
     return home
+
+
+# Tests about something other than the settle delay write notes at once; the delay has its own tests.
+NO_SETTLE_TOML = "[notes]\nsettle_minutes = 0\n"
+NO_SETTLE = Config.model_validate({"notes": {"settle_minutes": 0}})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta
 
 import click
 from rich.table import Table
@@ -71,13 +72,23 @@ def command(app: App) -> None:
             stopped = f"; stopped: {s['stopped']}" if s.get("stopped") else ""
             checks.append(Check(f"{name}: last sync", ok,
                                 f"{last['started_at']} {last['outcome'] or 'did not finish'}{counts}{stopped}"))
+        cursor = store.get_cursor(name)
+        if cursor is not None and not getattr(connector, "lists_everything", False):
+            days = app.config.sync.lookback_days
+            since = datetime.fromisoformat(cursor) - timedelta(days=days)
+            checks.append(Check(f"{name}: look-back", True, f"each sync lists from {since:%Y-%m-%d}, {days} days"
+                                " before the newest activity synced, so late uploads are found (sync.lookback_days)"))
 
     if store is not None:
         pending = [i for p in {*configured, "file"} for i in store.items(p) if i.state not in FINISHED]
         gave_up = [i for p in {*configured, "file"} for i in store.items(p, ("gave_up",))]
         events = store.events_waiting()
-        checks.append(Check("pending work", True if not pending and not events else None,
-                            f"{len(pending)} activit(ies) in progress, {events} webhook event(s) queued"))
+        later = f", {events.later} of them waiting for the settle delay" if events.later else ""
+        why = f"; waiting because: {events.last_error}" if events.last_error else ""
+        failed = f"; {events.failed} failed" if events.failed else ""
+        checks.append(Check("pending work", True if not pending and not events.pending else None,
+                            f"{len(pending)} activit(ies) in progress, {events.pending} webhook event(s) queued"
+                            f"{later}{why}{failed}"))
         if gave_up:
             checks.append(Check("given up", None, f"{len(gave_up)} activit(ies) failed {len(gave_up)} times: "
                                 + "; ".join(f"{i.platform}:{i.remote_id}: {i.last_error}" for i in gave_up[:3])))

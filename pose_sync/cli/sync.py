@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timezone
 
 import click
@@ -12,7 +13,8 @@ from pose_sync.connectors import Connector
 from pose_sync.errors import ConfigError, PoseSyncError, RateLimited
 from pose_sync.lock import sync_lock
 from pose_sync.plugins import connector_specs
-from pose_sync.sync import ConnectorResult, ItemResult, Pipeline
+from pose_sync.store import Store
+from pose_sync.sync import ConnectorResult, ItemResult, Pipeline, minutes_left
 
 
 def chosen_platforms(app: App, requested: tuple[str, ...]) -> list[str]:
@@ -26,10 +28,25 @@ def chosen_platforms(app: App, requested: tuple[str, ...]) -> list[str]:
     return names
 
 
-def _line(result: ConnectorResult) -> str:
+def _line(result: ConnectorResult, dry_run: bool = False) -> str:
     s = result.summary()
     text = (f"{result.connector}: {s['new']} new, {s['skipped']} skipped, {s['failed']} failed, "
             f"{s['notes_written']} note(s) written")
+    settling = result.settling
+    if settling:
+        wait = minutes_left(max(i.due_in_s or 0 for i in settling))
+        if dry_run:
+            text += (f"; {len(settling)} of the notes would wait {wait} min for the athlete's edits to settle"
+                     " (a real sync stores the runs now and the next sync writes those notes)")
+        else:
+            text += (f"; {len(settling)} more stored, note(s) in {wait} min once the athlete's edits have settled:"
+                     " the next sync writes them")
+    if s["restored"]:
+        text += f"; {s['restored']} note(s) put back after an app save removed them"
+    if s["respected"]:
+        text += f"; {s['respected']} note(s) removed twice by the athlete, left out for good"
+    if s["busy"]:
+        text += f"; {s['busy']} left to the other pose-sync process working on them"
     return text + (f"; stopped: {result.stopped_by}" if result.stopped_by is not None else "")
 
 
@@ -39,7 +56,8 @@ def _line(result: ConnectorResult) -> str:
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="List activities from this date (YYYY-MM-DD) instead of from the last sync.")
 @click.option("--dry-run", is_flag=True,
-              help="Fetch and analyse, show every description that would be written, write nothing back.")
+              help="Fetch and analyse, show every description that would be written; write nothing anywhere"
+                   " (not the platforms, not your store, not the cursors).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.pass_obj
 def command(app: App, platforms: tuple[str, ...], since: datetime | None, dry_run: bool, quiet: bool) -> None:
@@ -51,6 +69,14 @@ def command(app: App, platforms: tuple[str, ...], since: datetime | None, dry_ru
     is one run) and never writes a note twice. A second sync while one is
     running exits at once (code 3). Under cron (no terminal) it prints one
     summary line; errors go to stderr.
+
+    \b
+    A note is written once the activity has settled: [notes] settle_minutes
+    (default 10) after its upload, or after this sync first saw it, since
+    the athlete is often still typing in the app. A run that is still
+    settling is stored and analysed now; the next sync writes its note.
+    Each sync lists again [sync] lookback_days (default 28) before the
+    newest activity it has, so late uploads are found.
 
     \b
     Exit codes: 0 done (a rate limit is not an error: the next run resumes),
@@ -70,15 +96,17 @@ def command(app: App, platforms: tuple[str, ...], since: datetime | None, dry_ru
     show_progress = app.interactive and not quiet
     results: list[ConnectorResult] = []
     pushed: list[str] = []
-    with sync_lock(app.data_dir):
-        pipeline = Pipeline(app.store, app.config, dry_run=dry_run,
+    # A dry run works on an in-memory copy of the store and takes no lock: it writes nothing anywhere.
+    store = Store.snapshot(app.data_dir) if dry_run else app.store
+    with contextlib.nullcontext() if dry_run else sync_lock(app.data_dir):
+        pipeline = Pipeline(store, app.config, dry_run=dry_run,
                             echo=lambda text: app.out.print(text, markup=False, highlight=False))
         for connector in connectors:
             try:
                 result = _sync_one(app, pipeline, connector, since_utc, show_progress)
                 results.append(result)
                 if result.stopped_by is None:
-                    pushed.extend(_push_workouts(app, connector, dry_run))
+                    pushed.extend(_push_workouts(app, pipeline.store, connector, dry_run))
             finally:
                 connector.close()
     failed = False
@@ -91,7 +119,7 @@ def command(app: App, platforms: tuple[str, ...], since: datetime | None, dry_ru
         failed |= result.outcome in ("partial", "failed")
         if not quiet:
             prefix = "dry run: " if dry_run else ""
-            app.out.print(f"{prefix}{_line(result)}", markup=False, highlight=False, soft_wrap=True)
+            app.out.print(f"{prefix}{_line(result, dry_run)}", markup=False, highlight=False, soft_wrap=True)
     for line in pushed:
         failed |= line.startswith("error:")
         if line.startswith("error:"):
@@ -102,7 +130,7 @@ def command(app: App, platforms: tuple[str, ...], since: datetime | None, dry_ru
         raise click.exceptions.Exit(1)
 
 
-def _push_workouts(app: App, connector: Connector, dry_run: bool) -> list[str]:
+def _push_workouts(app: App, store: Store, connector: Connector, dry_run: bool) -> list[str]:
     """Where a connector is configured to (``push_workouts = true``), put the next sessions on its calendar."""
     settings = app.config.connector_settings(connector.name)
     if not getattr(settings, "push_workouts", False) or not hasattr(connector, "push_workout"):
@@ -114,7 +142,7 @@ def _push_workouts(app: App, connector: Connector, dry_run: bool) -> list[str]:
             app.out.print(text, markup=False, highlight=False)
 
     try:
-        result = plan_and_push(app.store, app.config, connector.name, connector,  # type: ignore[arg-type]
+        result = plan_and_push(store, app.config, connector.name, connector,  # type: ignore[arg-type]
                                datetime.now().date(), int(getattr(settings, "plan_days", 7)), dry_run=dry_run,
                                echo=echo)
     except PoseSyncError as exc:

@@ -15,8 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pose_sync.errors import ConfigError
-from pose_sync.files import write_atomic
+from pose_sync.files import make_private_dirs, secure_data_dir, write_atomic
 from pose_sync.model import RunAnalysis, Samples, SourceRef
 from pose_sync.store.codec import analysis_from_json, analysis_to_json
 from pose_sync.store.samples import samples_from_bytes, samples_to_bytes
@@ -82,6 +84,30 @@ class SyncItem:
     summary: dict[str, Any]
     attempts: int
     last_error: str | None
+    first_seen_epoch: float | None = None  # when pose-sync first listed it
+    uploaded_epoch: float | None = None    # when the platform says it was uploaded, if it does
+
+
+@dataclass(frozen=True)
+class NoteCheck:
+    """The read-back pass after a note was written (see :mod:`pose_sync.sync`)."""
+
+    platform: str
+    remote_id: str
+    state: str            # verify (due_epoch says when), ok, expired, gone, respected
+    due_epoch: float | None
+    written_epoch: float
+    restores: int
+
+
+@dataclass(frozen=True)
+class EventsWaiting:
+    """What doctor says about the webhook queue."""
+
+    pending: int
+    later: int                 # pending but not due yet (settle delay)
+    failed: int
+    last_error: str | None     # why a pending event waits (access refused, ...)
 
 
 @dataclass(frozen=True)
@@ -97,9 +123,10 @@ class LedgerEntry:
 class Store:
     """Runs, their sources, raw files, cursors and the write-back ledger."""
 
-    def __init__(self, data_dir: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, data_dir: Path, conn: sqlite3.Connection, *, scratch: bool = False) -> None:
         self.data_dir = data_dir
         self.conn = conn
+        self.scratch = scratch  # an in-memory copy for a dry run: nothing reaches the disk
         self._depth = 0
 
     # --- lifecycle -----------------------------------------------------------
@@ -109,8 +136,8 @@ class Store:
         """Open (creating and migrating if needed) the store in ``data_dir``."""
         data_dir = Path(data_dir).expanduser()
         try:
-            data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            (data_dir / "blobs").mkdir(exist_ok=True, mode=0o700)
+            secure_data_dir(data_dir)
+            make_private_dirs(data_dir / "blobs")
         except OSError as exc:
             raise ConfigError(f"data directory {data_dir} is not writable: {exc.strerror}",
                               hint="pass --data-dir or set POSE_SYNC_HOME to a writable folder") from exc
@@ -127,6 +154,43 @@ class Store:
             raise ConfigError(f"cannot open the store at {db_path}: {exc}") from exc
         conn.row_factory = sqlite3.Row
         store = cls(data_dir, conn)
+        store._migrate()
+        return store
+
+    @classmethod
+    def snapshot(cls, data_dir: Path | str) -> Store:
+        """An in-memory copy of the store in ``data_dir`` (empty when there is none), for a dry run.
+
+        The same pipeline runs on it and shows exactly what a real run would do,
+        while the data folder, the store and the cursors stay byte for byte as they were.
+        """
+        data_dir = Path(data_dir).expanduser()
+        db_path = data_dir / DB_NAME
+        memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        if db_path.exists():
+            try:
+                source = sqlite3.connect(db_path, timeout=30.0)  # read only; closing it leaves no -wal behind
+                try:
+                    source.backup(memory)
+                finally:
+                    source.close()
+            except sqlite3.Error as exc:
+                raise ConfigError(f"cannot read the store at {db_path}: {exc}") from exc
+        return cls._in_memory(data_dir, memory)
+
+    def scratch_copy(self) -> Store:
+        """An in-memory copy of this store (see :meth:`snapshot`)."""
+        if self.scratch:
+            return self
+        memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        self.conn.backup(memory)
+        return self._in_memory(self.data_dir, memory)
+
+    @classmethod
+    def _in_memory(cls, data_dir: Path, memory: sqlite3.Connection) -> Store:
+        memory.execute("PRAGMA foreign_keys=ON")
+        memory.row_factory = sqlite3.Row
+        store = cls(data_dir, memory, scratch=True)
         store._migrate()
         return store
 
@@ -192,7 +256,7 @@ class Store:
     def put_blob(self, data: bytes, sha256: str, suffix: str = ".fit") -> None:
         """Keep raw bytes under their hash (atomic: temp file, fsync, rename)."""
         path = self.blob_path(sha256, suffix)
-        if not path.exists():
+        if not path.exists() and not self.scratch:
             write_atomic(path, data)
         self.conn.execute(
             "INSERT OR IGNORE INTO blobs (sha256, size, stored_at) VALUES (?, ?, ?)",
@@ -378,19 +442,97 @@ class Store:
 
     def put_item(self, platform: str, remote_id: str, state: str, *, start_epoch: float | None = None,
                  run_id: int | None = None, summary: dict[str, Any] | None = None,
-                 error: str | None = None, attempt: bool = False) -> None:
-        """Create or advance an item; fields left as None keep their stored value."""
+                 error: str | None = None, attempt: bool = False, uploaded_epoch: float | None = None,
+                 now: float | None = None) -> None:
+        """Create or advance an item; fields left as None keep their stored value.
+
+        A new item records when it was first seen (``now``, default the clock).
+        """
         self.conn.execute(
             "INSERT INTO sync_items (platform, remote_id, state, start_epoch, run_id, summary_json, attempts,"
-            " last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " last_error, updated_at, first_seen_epoch, uploaded_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (platform, remote_id) DO UPDATE SET state=excluded.state,"
             " start_epoch=COALESCE(excluded.start_epoch, start_epoch), run_id=COALESCE(excluded.run_id, run_id),"
             " summary_json=COALESCE(excluded.summary_json, summary_json),"
-            " attempts=attempts + excluded.attempts, last_error=excluded.last_error, updated_at=excluded.updated_at",
+            " attempts=attempts + excluded.attempts, last_error=excluded.last_error, updated_at=excluded.updated_at,"
+            " uploaded_epoch=COALESCE(excluded.uploaded_epoch, uploaded_epoch)",
             (platform, remote_id, state, start_epoch, run_id,
              json.dumps(summary, sort_keys=True, default=str) if summary is not None else None,
-             1 if attempt else 0, error, utc_now()),
+             1 if attempt else 0, error, utc_now(), time.time() if now is None else now, uploaded_epoch),
         )
+
+    def set_uploaded(self, platform: str, remote_id: str, uploaded_epoch: float) -> None:
+        """The platform said when an activity was uploaded (a webhook's create event)."""
+        self.conn.execute("UPDATE sync_items SET uploaded_epoch=? WHERE platform=? AND remote_id=?",
+                          (uploaded_epoch, platform, remote_id))
+
+    def request_note_refresh(self, run_id: int, platform: str, remote_id: str) -> list[tuple[str, str]]:
+        """A better analysis of a run: its finished notes on other platforms are to be written again.
+
+        Their items go back to ``stored`` (note pending); the next pass over each
+        platform renders the note from the new analysis and writes it if it differs.
+        """
+        with self.transaction():
+            rows = self.conn.execute(
+                "SELECT platform, remote_id FROM sync_items WHERE run_id=? AND state='done'"
+                " AND NOT (platform=? AND remote_id=?)", (run_id, platform, remote_id)).fetchall()
+            self.conn.execute(
+                "UPDATE sync_items SET state='stored', updated_at=? WHERE run_id=? AND state='done'"
+                " AND NOT (platform=? AND remote_id=?)", (utc_now(), run_id, platform, remote_id))
+        return [(r["platform"], r["remote_id"]) for r in rows]
+
+    # --- claims: one process at a time per activity --------------------------------
+
+    def claim(self, platform: str, remote_id: str, holder: str, lease_s: float, now: float | None = None) -> bool:
+        """Take (or renew) the lease on one activity; False while another live holder has it.
+
+        A lease ends by itself (a holder killed -9 blocks nobody for long), and
+        at once when its holder was a process on this machine that no longer runs.
+        """
+        now = time.time() if now is None else now
+        with self.transaction():
+            row = self.conn.execute("SELECT holder, expires_epoch FROM claims WHERE platform=? AND remote_id=?",
+                                    (platform, remote_id)).fetchone()
+            if row is not None and row["holder"] != holder and row["expires_epoch"] > now \
+                    and _holder_alive(row["holder"]):
+                return False
+            self.conn.execute(
+                "INSERT INTO claims (platform, remote_id, holder, expires_epoch) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (platform, remote_id) DO UPDATE SET holder=excluded.holder,"
+                " expires_epoch=excluded.expires_epoch", (platform, remote_id, holder, now + lease_s))
+        return True
+
+    def release(self, platform: str, remote_id: str, holder: str) -> None:
+        self.conn.execute("DELETE FROM claims WHERE platform=? AND remote_id=? AND holder=?",
+                          (platform, remote_id, holder))
+
+    # --- note checks: the read-back pass after a write ----------------------------
+
+    def get_note_check(self, platform: str, remote_id: str) -> NoteCheck | None:
+        row = self.conn.execute("SELECT * FROM note_checks WHERE platform=? AND remote_id=?",
+                                (platform, remote_id)).fetchone()
+        return None if row is None else _note_check(row)
+
+    def schedule_note_check(self, platform: str, remote_id: str, *, written_epoch: float, due_epoch: float,
+                            restored: bool = False) -> None:
+        """After a write: check it again from ``due_epoch`` (a respected removal stays respected)."""
+        self.conn.execute(
+            "INSERT INTO note_checks (platform, remote_id, state, due_epoch, written_epoch, restores, updated_at)"
+            " VALUES (?, ?, 'verify', ?, ?, ?, ?) ON CONFLICT (platform, remote_id) DO UPDATE SET"
+            " state=CASE WHEN state='respected' THEN state ELSE 'verify' END, due_epoch=excluded.due_epoch,"
+            " written_epoch=excluded.written_epoch, restores=restores + excluded.restores,"
+            " updated_at=excluded.updated_at",
+            (platform, remote_id, due_epoch, written_epoch, 1 if restored else 0, utc_now()))
+
+    def set_note_check(self, platform: str, remote_id: str, state: str, due_epoch: float | None = None) -> None:
+        self.conn.execute("UPDATE note_checks SET state=?, due_epoch=?, updated_at=? WHERE platform=? AND remote_id=?",
+                          (state, due_epoch, utc_now(), platform, remote_id))
+
+    def note_checks_due(self, platform: str, now: float | None = None) -> list[NoteCheck]:
+        rows = self.conn.execute(
+            "SELECT * FROM note_checks WHERE platform=? AND state='verify' AND due_epoch <= ? ORDER BY due_epoch",
+            (platform, time.time() if now is None else now)).fetchall()
+        return [_note_check(r) for r in rows]
 
     def items(self, platform: str, states: tuple[str, ...] | None = None) -> list[SyncItem]:
         sql, args = "SELECT * FROM sync_items WHERE platform=?", [platform]
@@ -420,24 +562,77 @@ class Store:
 
     # --- webhook events (a durable queue) ----------------------------------------
 
-    def enqueue_event(self, platform: str, payload: dict[str, Any]) -> int:
-        with self.transaction():
-            cursor = self.conn.execute("INSERT INTO events (platform, payload_json, received_at) VALUES (?, ?, ?)",
-                                       (platform, json.dumps(payload, sort_keys=True), utc_now()))
-        return int(cursor.lastrowid or 0)
+    def enqueue_event(self, platform: str, payload: dict[str, Any], *, object_key: str | None = None,
+                      due_epoch: float | None = None, alone_state: str = "pending",
+                      fold: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None,
+                      ) -> tuple[int, str]:
+        """Queue an event durably; returns its id and what became of it.
 
-    def pending_events(self, platform: str) -> list[tuple[int, dict[str, Any], int]]:
-        """(id, payload, attempts so far) of the platform's pending events, oldest first."""
-        rows = self.conn.execute("SELECT id, payload_json, attempts FROM events WHERE platform=? AND state='pending'"
-                                 " ORDER BY id", (platform,)).fetchall()
+        With an ``object_key``, an event for an object that already has a pending
+        one is folded into it (``fold(old, new)`` gives the payload; the later due
+        time wins) instead of being queued again: ``"folded"``. Otherwise it is
+        stored with ``alone_state`` (``"pending"``, or e.g. ``"ignored"`` for an
+        event that needs no work on its own).
+        """
+        with self.transaction():
+            if object_key is not None and fold is not None:
+                row = self.conn.execute(
+                    "SELECT id, payload_json, due_epoch FROM events WHERE platform=? AND object_key=?"
+                    " AND state='pending' ORDER BY id LIMIT 1", (platform, object_key)).fetchone()
+                if row is not None:
+                    merged = fold(json.loads(row["payload_json"]), payload)
+                    due = max((d for d in (row["due_epoch"], due_epoch) if d is not None), default=None)
+                    self.conn.execute("UPDATE events SET payload_json=?, due_epoch=? WHERE id=?",
+                                      (json.dumps(merged, sort_keys=True), due, row["id"]))
+                    return int(row["id"]), "folded"
+            cursor = self.conn.execute(
+                "INSERT INTO events (platform, payload_json, received_at, state, object_key, due_epoch)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (platform, json.dumps(payload, sort_keys=True), utc_now(), alone_state, object_key, due_epoch))
+        return int(cursor.lastrowid or 0), alone_state
+
+    def pending_events(self, platform: str, now: float | None = None) -> list[tuple[int, dict[str, Any], int]]:
+        """(id, payload, attempts so far) of the platform's pending events, oldest first.
+
+        With ``now``, only those that are due (a delayed job waits in the queue until then).
+        """
+        sql = "SELECT id, payload_json, attempts FROM events WHERE platform=? AND state='pending'"
+        args: list[Any] = [platform]
+        if now is not None:
+            sql += " AND (due_epoch IS NULL OR due_epoch <= ?)"
+            args.append(now)
+        rows = self.conn.execute(sql + " ORDER BY id", args).fetchall()
         return [(int(r["id"]), json.loads(r["payload_json"]), int(r["attempts"])) for r in rows]
+
+    def next_event_due(self, platform: str) -> float | None:
+        """When the earliest pending event falls due (None: none is waiting for a time)."""
+        row = self.conn.execute("SELECT MIN(due_epoch) FROM events WHERE platform=? AND state='pending'",
+                                (platform,)).fetchone()
+        return None if row[0] is None else float(row[0])
 
     def finish_event(self, event_id: int, state: str, error: str | None = None) -> None:
         self.conn.execute("UPDATE events SET state=?, attempts=attempts+1, last_error=?, processed_at=? WHERE id=?",
                           (state, error, utc_now(), event_id))
 
-    def events_waiting(self) -> int:
-        return int(self.conn.execute("SELECT COUNT(*) FROM events WHERE state='pending'").fetchone()[0])
+    def postpone_event(self, event_id: int, due_epoch: float, error: str | None = None) -> None:
+        """Leave an event pending until ``due_epoch``, without counting an attempt."""
+        self.conn.execute("UPDATE events SET due_epoch=?, last_error=? WHERE id=?", (due_epoch, error, event_id))
+
+    def requeue_failed_events(self, platform: str) -> int:
+        """Give failed events another chance (after the athlete authorised again)."""
+        cursor = self.conn.execute(
+            "UPDATE events SET state='pending', attempts=0, due_epoch=NULL WHERE platform=? AND state='failed'",
+            (platform,))
+        return int(cursor.rowcount or 0)
+
+    def events_waiting(self, now: float | None = None) -> EventsWaiting:
+        now = time.time() if now is None else now
+        row = self.conn.execute(
+            "SELECT SUM(state='pending'), SUM(state='pending' AND due_epoch > ?), SUM(state='failed')"
+            " FROM events", (now,)).fetchone()
+        reason = self.conn.execute("SELECT last_error FROM events WHERE state='pending' AND last_error IS NOT NULL"
+                                   " ORDER BY id DESC LIMIT 1").fetchone()
+        return EventsWaiting(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), reason[0] if reason else None)
 
     # --- gear ------------------------------------------------------------------
 
@@ -499,7 +694,36 @@ class Store:
 
 def _item(row: sqlite3.Row) -> SyncItem:
     return SyncItem(row["platform"], row["remote_id"], row["state"], row["start_epoch"], row["run_id"],
-                    json.loads(row["summary_json"] or "{}"), int(row["attempts"]), row["last_error"])
+                    json.loads(row["summary_json"] or "{}"), int(row["attempts"]), row["last_error"],
+                    row["first_seen_epoch"], row["uploaded_epoch"])
+
+
+def _note_check(row: sqlite3.Row) -> NoteCheck:
+    return NoteCheck(row["platform"], row["remote_id"], row["state"], row["due_epoch"], float(row["written_epoch"]),
+                     int(row["restores"]))
+
+
+HOST = socket.gethostname()
+
+
+def claim_holder() -> str:
+    """Who holds a claim: this machine, this process, and a random part (several pipelines per process)."""
+    return f"{HOST}:{os.getpid()}:{os.urandom(4).hex()}"
+
+
+def _holder_alive(holder: str) -> bool:
+    """False only when the holder was a process on this machine that is gone (killed -9, say)."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != HOST or not pid_text.isdigit():
+        return True  # cannot tell: its lease decides
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _ledger(row: sqlite3.Row) -> LedgerEntry:

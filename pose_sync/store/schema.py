@@ -117,4 +117,39 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE runs ADD COLUMN samples_sha256 TEXT;
     """,
+    # 3: write-back that survives real phones and a second process. The settle
+    # delay starts at the upload (when the platform says it) or at pose-sync's
+    # first sighting. A claim is a lease on one activity, so `serve` and a cron
+    # `sync` never work on it at once (a holder killed -9 stops blocking when
+    # its lease ends). A note check is the read-back pass after a write that
+    # restores a note an app save removed, once. Webhook events carry the object
+    # they are about (duplicates fold into one pending event) and when they are due.
+    """
+    ALTER TABLE sync_items ADD COLUMN first_seen_epoch REAL;
+    ALTER TABLE sync_items ADD COLUMN uploaded_epoch REAL;
+
+    CREATE TABLE claims (
+        platform      TEXT NOT NULL,
+        remote_id     TEXT NOT NULL,
+        holder        TEXT NOT NULL,       -- host:pid:random of the process working on it
+        expires_epoch REAL NOT NULL,
+        PRIMARY KEY (platform, remote_id)
+    );
+
+    CREATE TABLE note_checks (
+        platform      TEXT    NOT NULL,
+        remote_id     TEXT    NOT NULL,
+        state         TEXT    NOT NULL,    -- verify, ok, expired, gone, respected
+        due_epoch     REAL,                -- when the next read-back pass may run (state verify)
+        written_epoch REAL    NOT NULL,    -- our latest write: restores only within 48 h of it
+        restores      INTEGER NOT NULL DEFAULT 0,
+        updated_at    TEXT    NOT NULL,
+        PRIMARY KEY (platform, remote_id)
+    );
+    CREATE INDEX note_checks_due ON note_checks (platform, state, due_epoch);
+
+    ALTER TABLE events ADD COLUMN object_key TEXT;
+    ALTER TABLE events ADD COLUMN due_epoch REAL;
+    CREATE INDEX events_by_object ON events (platform, object_key, state);
+    """,
 ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import configparser
+import hashlib
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -143,3 +145,43 @@ def test_readme_systemd_units_parse_and_run(tmp_path):
     command = service["Service"]["ExecStart"].replace("%h", str(home)).split()
     result = subprocess.run(command, env=env | {"HOME": str(home)}, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stdout.startswith("local: 1 new")
+
+
+MORE_RUNS = ("dtcooper_python-fitparse/2013-02-06-12-11-14.fit", "roznet_FitFileParser/running.fit")
+
+
+def _store_and_folder(data_dir: Path) -> tuple[str, dict[str, str]]:
+    """A dump of the SQLite store, and every other file of the data folder with a hash of its bytes."""
+    conn = sqlite3.connect(data_dir / "pose-sync.sqlite3")
+    try:
+        dump = "\n".join(conn.iterdump())
+    finally:
+        conn.close()
+    files = {str(p.relative_to(data_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in sorted(data_dir.rglob("*")) if p.is_file() and not p.name.startswith("pose-sync.sqlite3")}
+    return dump, files
+
+
+def test_a_dry_run_writes_nothing_to_the_store_the_cursors_or_the_data_folder(tmp_path):
+    env, watch = setup_folder(tmp_path, RUN)
+    assert pose_sync(env, "sync").returncode == 0  # a store with one run, a cursor, a finished sync
+    for name in MORE_RUNS:
+        shutil.copy(sample(name), watch / Path(name).name)
+    data_dir = Path(env["POSE_SYNC_HOME"])
+    before = _store_and_folder(data_dir)
+    dry = pose_sync(env, "sync", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout == "dry run: local: 2 new, 0 skipped, 0 failed, 0 note(s) written\n"
+    after = _store_and_folder(data_dir)
+    assert after[0] == before[0]  # the store, row for row
+    assert after[1] == before[1]  # and every file beside it, byte for byte
+    real = pose_sync(env, "sync")
+    assert real.stdout == "local: 2 new, 0 skipped, 0 failed, 0 note(s) written\n"
+
+
+def test_a_dry_run_on_a_fresh_machine_creates_nothing(tmp_path):
+    env, _ = setup_folder(tmp_path, *MORE_RUNS)
+    dry = pose_sync(env, "sync", "--dry-run")
+    assert dry.returncode == 0 and dry.stdout.startswith("dry run: local: 2 new"), dry.stderr
+    assert not Path(env["POSE_SYNC_HOME"]).exists()
+    assert pose_sync(env, "sync").stdout.startswith("local: 2 new")

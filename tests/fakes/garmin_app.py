@@ -19,12 +19,15 @@ import re
 import threading
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, request
+
+from tests.fakes.hooks import Hook, Hooks
 
 WIRE = Path(__file__).resolve().parents[1] / "wire" / "garmin"
 
@@ -80,6 +83,15 @@ class GarminState:
     log: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     next_id: int = 900_000_000
+    hooks: Hooks = field(default_factory=Hooks)        # the athlete acting between our requests
+    writes: list[int] = field(default_factory=list)   # activity ids whose description we changed
+
+    def on(self, method: str, path: str, action: Callable[[GarminState], None], **kwargs: Any) -> Hook:
+        return self.hooks.add(Hook(method, path, action, **kwargs))
+
+    def athlete_types(self, activity_id: int, text: str) -> None:
+        """The athlete saves ``text`` in the app (not one of our writes)."""
+        self.activities[activity_id].description = text
 
     def add(self, activity: FakeGarminActivity) -> FakeGarminActivity:
         self.activities[activity.id] = activity
@@ -105,6 +117,7 @@ def create_app(state: GarminState) -> Flask:
 
     @app.before_request
     def gate() -> Response | None:
+        state.hooks.run("before", request.method, request.path, state)
         with state.lock:
             state.log.append(f"{request.method} {request.full_path.rstrip('?')}")
             for i, (method, pattern, status) in enumerate(state.failures):
@@ -117,6 +130,11 @@ def create_app(state: GarminState) -> Flask:
         if token not in state.access_tokens:
             return Response(status=401)
         return None
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        state.hooks.run("after", request.method, request.path, state)
+        return response
 
     def search_item(a: FakeGarminActivity) -> dict[str, Any]:
         body = copy.deepcopy(SEARCH_ITEM)
@@ -166,6 +184,7 @@ def create_app(state: GarminState) -> Flask:
             return _json({"message": "activityId does not match"}, 400)
         if "description" in body:
             a.description = body["description"]
+            state.writes.append(activity_id)
         if "activityName" in body:
             a.name = body["activityName"]
         return Response(status=204)

@@ -104,7 +104,7 @@ class MemoryPlatform:
         self._log(f"read {activity.remote_id}")
         return self.description(activity.remote_id)
 
-    def write_description(self, activity: RemoteActivity, text: str) -> None:
+    def write_description(self, activity: RemoteActivity, text: str) -> None:  # no answer: the pipeline reads back
         self._fault("before_write")
         state = self._log(f"write {activity.remote_id}")
         for a in state["activities"]:

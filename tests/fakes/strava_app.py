@@ -18,6 +18,7 @@ import os
 import re
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,6 +30,7 @@ from flask import Flask, Response, jsonify, request
 
 from pose_sync.fit import decode_fit
 from pose_sync.model import SourceRef
+from tests.fakes.hooks import Hook, Hooks
 
 WIRE = Path(__file__).resolve().parents[1] / "wire" / "strava"
 STREAM_TYPES = ("time", "distance", "velocity_smooth", "heartrate", "cadence", "altitude", "grade_smooth", "moving",
@@ -92,6 +94,14 @@ class StravaState:
     log: list[str] = field(default_factory=list)
     writes: list[int] = field(default_factory=list)   # activity ids whose description was changed
     lock: threading.Lock = field(default_factory=threading.Lock)
+    hooks: Hooks = field(default_factory=Hooks)        # the athlete acting between our requests
+
+    def on(self, method: str, path: str, action: Callable[[StravaState], None], **kwargs: Any) -> Hook:
+        return self.hooks.add(Hook(method, path, action, **kwargs))
+
+    def athlete_types(self, activity_id: int, text: str) -> None:
+        """The athlete saves ``text`` in the app (not one of our writes)."""
+        self.activities[activity_id].description = text
 
     def add(self, activity: FakeActivity) -> FakeActivity:
         self.activities[activity.id] = activity
@@ -200,6 +210,7 @@ def create_app(state: StravaState) -> Flask:
     @app.before_request
     def gate() -> Response | None:
         line = f"{request.method} {request.full_path.rstrip('?')}"
+        state.hooks.run("before", request.method, request.path, state)
         with state.lock:
             state.log.append(line)
             for i, (method, pattern, status) in enumerate(state.failures):
@@ -227,6 +238,11 @@ def create_app(state: StravaState) -> Flask:
                 state.read_usage[0] += 1
                 state.read_usage[1] += 1
         return None
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        state.hooks.run("after", request.method, request.path, state)
+        return response
 
     def summary(a: FakeActivity) -> dict[str, Any]:
         body = copy.deepcopy(SUMMARY_TEMPLATE)

@@ -7,13 +7,12 @@ import json
 import pytest
 
 from pose_sync.analysis import ANALYSIS_VERSION
-from pose_sync.config import Config
 from pose_sync.importer import store_fit
 from pose_sync.model import SourceRef
 from pose_sync.rescore import rescore
 from pose_sync.store import Store
 from pose_sync.sync import Pipeline
-from tests.conftest import sample
+from tests.conftest import NO_SETTLE, sample
 from tests.fakes.memory_platform import MemoryPlatform
 
 # In start order: an import in start order scores each run with the speed curve of the runs before it,
@@ -59,7 +58,7 @@ def test_runs_without_an_original_file_rescore_from_their_samples(tmp_path):
         "id": "7", "fit": str(sample(FILES[0])), "start_time": "2018-06-14T14:55:22+00:00", "distance_m": 5383.19,
         "description": "", "sport": "running"}], name="strava", source_quality=1, as_streams=True)
     with Store.open(tmp_path / "d") as store:
-        Pipeline(store, Config(), echo=lambda _: None).sync(platform)
+        Pipeline(store, NO_SETTLE, echo=lambda _: None).sync(platform)
         [run] = store.list_runs()
         assert run.fit_sha256 is None and run.samples_sha256
         truth = _age_and_tamper(store)

@@ -135,3 +135,43 @@ def test_opening_a_new_store_from_many_threads_at_once_migrates_once(tmp_path):
     assert errors == []
     with Store.open(tmp_path / "shared") as store:
         assert store.schema_version == len(MIGRATIONS)
+
+
+def test_a_claim_is_one_holder_at_a_time_and_a_dead_holder_blocks_nobody(tmp_path):
+    import subprocess
+    import sys
+
+    from pose_sync.store import HOST
+
+    with Store.open(tmp_path / "d") as store:
+        assert store.claim("strava", "1", "me", 60, now=1000.0)
+        assert not store.claim("strava", "1", f"{HOST}:{os.getpid()}:other", 60, now=1010.0)  # alive, lease runs
+        assert store.claim("strava", "1", "me", 60, now=1020.0)  # the holder renews it
+        assert store.claim("strava", "1", "another-host:1:x", 60, now=1081.0)  # the lease ran out
+        store.release("strava", "1", "another-host:1:x")
+        # a process on this machine that was killed -9 while holding a claim
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+        assert store.claim("garmin", "2", f"{HOST}:{dead.stdout.strip()}:x", 900, now=2000.0)
+        assert store.claim("garmin", "2", "me", 900, now=2001.0)  # taken over at once
+
+
+def test_a_store_from_before_migration_3_keeps_its_notes_settled(tmp_path):
+    import sqlite3
+
+    from pose_sync.store.schema import MIGRATIONS as ALL
+
+    path = tmp_path / "d"
+    path.mkdir(mode=0o700)
+    conn = sqlite3.connect(path / "pose-sync.sqlite3", isolation_level=None)
+    for migration in ALL[:2]:
+        conn.executescript(migration)
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute("INSERT INTO sync_items (platform, remote_id, state, updated_at)"
+                 " VALUES ('strava', '1', 'stored', 'x')")
+    conn.close()
+    with Store.open(path) as store:
+        assert store.schema_version == len(ALL)
+        item = store.get_item("strava", "1")
+        assert item is not None and item.first_seen_epoch is None  # seen before the settle delay existed
+        store.put_item("strava", "2", "listed", now=1234.0)
+        assert store.get_item("strava", "2").first_seen_epoch == 1234.0

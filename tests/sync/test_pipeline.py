@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pose_sync.config import Config
 from pose_sync.notes import BEGIN, extract
 from pose_sync.store import Store
 from pose_sync.sync import Pipeline
-from tests.conftest import ROOT, sample
+from tests.conftest import NO_SETTLE, ROOT, sample
 from tests.fakes.memory_platform import POINTS, MemoryPlatform
 
 RUNS = [
@@ -36,7 +35,7 @@ def platform(tmp_path: Path) -> MemoryPlatform:
 
 def sync(data_dir: Path, platform: MemoryPlatform, **kwargs):
     with Store.open(data_dir) as store:
-        return Pipeline(store, Config(), echo=kwargs.pop("echo", lambda _: None), **kwargs).sync(platform)
+        return Pipeline(store, NO_SETTLE, echo=kwargs.pop("echo", lambda _: None), **kwargs).sync(platform)
 
 
 def assert_final_state(data_dir: Path, platform: MemoryPlatform) -> None:
@@ -57,14 +56,18 @@ def assert_final_state(data_dir: Path, platform: MemoryPlatform) -> None:
 def test_sync_writes_notes_and_a_second_sync_changes_nothing(tmp_path, platform):
     first = sync(tmp_path / "d", platform)
     assert first.summary() == {"new": 2, "skipped": 1, "failed": 0, "already": 0, "notes_written": 2,
-                               "stopped": None}
+                               "settling": 0, "busy": 0, "restored": 0, "respected": 0, "stopped": None}
     assert_final_state(tmp_path / "d", platform)
     before = platform.state()
     second = sync(tmp_path / "d", platform)
     assert second.summary()["notes_written"] == 0 and second.count("already") == 1  # listed from the cursor
     after = platform.state()
     assert after["activities"] == before["activities"]
-    assert after["requests"] == before["requests"] + ["list"]  # listed, nothing fetched or written
+    # listed, and each note read once more (the later pass that would restore one an app save removed)
+    assert after["requests"] == before["requests"] + ["list", "read 101", "read 102"]
+    third = sync(tmp_path / "d", platform)
+    assert third.summary()["notes_written"] == 0
+    assert platform.state()["requests"] == after["requests"] + ["list"]  # nothing fetched, read or written
 
 
 def test_dry_run_shows_exactly_what_would_be_written_and_writes_nothing(tmp_path, platform):
@@ -144,7 +147,7 @@ def test_the_cursor_moves_only_past_finished_work(tmp_path):
     state["activities"][1]["fit"] = str(tmp_path / "missing.fit")  # 102 cannot be fetched
     platform._save(state)
     with Store.open(tmp_path / "d") as store:
-        pipeline = Pipeline(store, Config(), echo=lambda _: None)
+        pipeline = Pipeline(store, NO_SETTLE, echo=lambda _: None)
         with pytest.raises(FileNotFoundError):
             pipeline.sync(platform)
     # an unexpected error is not swallowed, and the cursor did not move past 102

@@ -112,3 +112,30 @@ def test_one_run_on_both_platforms_is_analysed_once_and_noted_on_both(platforms,
     again = sync_process()
     out, _ = again.communicate(timeout=120)
     assert "0 note(s) written" in out and "2 note(s) written" not in out
+
+
+def test_strava_first_then_garmin_ends_with_the_same_dynamics_note_on_both(platforms):
+    """The webhook makes Strava the usual first arrival (streams: cadence only); the Garmin original comes later."""
+    strava, garmin = platforms
+    first = sync_process("--platform", "strava")
+    _, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    poor = extract(strava.state.activities[101].description)
+    assert "bounce" not in poor  # no running dynamics in Strava's streams
+    both = sync_process()
+    out, err = both.communicate(timeout=120)
+    assert both.returncode == 0, err
+    assert out.splitlines()[0] == "garmin: 2 new, 1 skipped, 0 failed, 2 note(s) written"
+    assert out.splitlines()[1].startswith("strava: ") and "2 note(s) written" in out.splitlines()[1]
+    for strava_id, garmin_id in ((101, 201), (102, 202)):
+        strava_note = extract(strava.state.activities[strava_id].description)
+        assert strava_note == extract(garmin.state.activities[garmin_id].description)
+        assert strava.state.writes.count(strava_id) == 2  # once from streams, once from the original file
+    assert "bounce" in extract(strava.state.activities[101].description)
+    assert strava.state.activities[101].description.startswith(STRAVA_TEXT + "\r\n\r\n" + BEGIN)
+    with Store.open(strava.data_dir) as store:
+        assert all(run.quality == 2 for run in store.list_runs()) and store.count_runs() == 2
+    writes = (list(strava.state.writes), list(garmin.state.writes))
+    again = sync_process()
+    again.communicate(timeout=120)
+    assert (strava.state.writes, garmin.state.writes) == writes  # refreshed once, never again

@@ -14,6 +14,7 @@ from garminconnect import (
 
 from pose_sync.cli.app import App
 from pose_sync.errors import AuthError, RateLimited
+from pose_sync.files import make_private_dirs, secure_data_dir
 from pose_sync_garmin.session import GarminSession, adopt_tokens, protect, quiet_library, register_tokens, token_dir
 from pose_sync_garmin.settings import GarminSettings
 
@@ -42,6 +43,7 @@ def auth_garmin(app: App, import_from: Path | None, email: str | None) -> None:
     settings = app.config.connector_settings("garmin")
     assert isinstance(settings, GarminSettings)
     folder = token_dir(app.data_dir, settings.tokenstore)
+    secure_data_dir(app.data_dir)
     if import_from is not None:
         adopt_tokens(import_from.expanduser(), folder)
         garmin = GarminSession(folder).garmin()  # proves the tokens work (two reads, no sign-in)
@@ -59,7 +61,7 @@ def auth_garmin(app: App, import_from: Path | None, email: str | None) -> None:
     quiet_library()
     address = email or click.prompt("Garmin Connect e-mail")
     password = click.prompt("Password (not stored)", hide_input=True)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dirs(folder)
     garmin = Garmin(address, password, prompt_mfa=lambda: click.prompt("MFA code from your e-mail or app"))
     try:
         garmin.login(tokenstore=str(folder))

@@ -2,8 +2,8 @@
 
 Requests per run: the listing (100 a page) says what is a run; a run then
 costs the ORIGINAL download (the full FIT file with running dynamics), one
-gear lookup, one activity read (the current description) and one update when
-the note changes.
+gear lookup, one activity read (the current description, just before the
+write), one update when the note changes and one read to check it landed.
 """
 
 from __future__ import annotations
@@ -121,8 +121,7 @@ class GarminConnector:
                        description=self._descriptions.pop(activity.remote_id, None))
 
     def read_description(self, activity: RemoteActivity) -> str:
-        if activity.remote_id in self._descriptions:
-            return self._descriptions.pop(activity.remote_id)
+        self._descriptions.pop(activity.remote_id, None)  # what get_activity read is older than this
         body = self.session.call(f"reading activity {activity.remote_id}",
                                  lambda g: g.connectapi(f"/activity-service/activity/{activity.remote_id}"))
         return body.get("description") or ""  # Garmin leaves the key out when the description is empty

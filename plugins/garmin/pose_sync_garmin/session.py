@@ -80,7 +80,7 @@ def translate(error: Exception, what: str) -> PoseSyncError:
     """garminconnect's exceptions as pose-sync errors (no library text that could carry a token)."""
     status = status_of(error)
     if isinstance(error, GarminConnectTooManyRequestsError) or status == 429:
-        return RateLimited("garmin", None, f"Garmin answered 429 while {what}; wait before the next sync")
+        return RateLimited("garmin", None, f"Garmin answered 429 while {what}")
     if isinstance(error, GarminConnectAuthenticationError) or status == 401:
         return AuthError("garmin", "garmin: the saved sign-in was refused or has expired")
     if status == 404:
@@ -147,9 +147,10 @@ def adopt_tokens(source: Path, folder: Path) -> dict[str, Any]:
         raise AuthError("garmin", f"garmin: cannot read a token store at {path} ({type(error).__name__})") from None
     if not isinstance(data, dict) or not data.get("di_token") or not data.get("di_refresh_token"):
         raise AuthError("garmin", f"garmin: {path} is not a garminconnect token store (no di_token)")
+    from pose_sync.files import make_private_dirs
     from pose_sync.secrets import write_secret_json
 
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dirs(folder)
     write_secret_json(folder / TOKEN_FILE, {k: data.get(k) for k in ("di_token", "di_refresh_token", "di_client_id")})
     protect(folder)
     register_tokens(folder)

@@ -31,6 +31,7 @@ class LocalConnector:
     name = "local"
     supports_notes = False
     source_quality = 2  # original FIT files
+    lists_everything = True  # every sync scans the whole folder: no look-back to speak of
 
     def __init__(self, folders: list[str]) -> None:
         self.folders = [Path(f).expanduser() for f in folders]

@@ -99,5 +99,18 @@ def exchange(api: StravaApi, code: str, granted_scope: str | None) -> StravaToke
     return tokens
 
 
+def pasted_code(text: str) -> tuple[str, str | None]:
+    """The code (and the granted scope, when known) from what the athlete pasted: the code or the whole address."""
+    text = text.strip()
+    if "code=" not in text:
+        return text, None
+    query = parse_qs(text.split("?", 1)[1] if "?" in text else text)
+    code = (query.get("code") or [""])[0]
+    if not code:
+        raise AuthError("strava", "strava: no code= in the pasted address")
+    scopes = query.get("scope")
+    return code, scopes[0] if scopes else None
+
+
 def missing_scope(granted: str | None) -> set[str]:
     return NEEDED - set((granted or "").split(","))

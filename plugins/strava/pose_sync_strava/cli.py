@@ -13,7 +13,7 @@ from stravalib import Client
 from pose_sync.cli.app import App
 from pose_sync.errors import ConfigError, RemoteError
 from pose_sync_strava.api import StravaApi
-from pose_sync_strava.auth import authorization_url, catch_redirect, exchange, missing_scope
+from pose_sync_strava.auth import authorization_url, catch_redirect, exchange, missing_scope, pasted_code
 from pose_sync_strava.settings import StravaSettings
 from pose_sync_strava.webhook import SUBSCRIPTION_KEY, EventWorker, create_app, run_worker
 
@@ -25,7 +25,8 @@ def _settings(app: App) -> StravaSettings:
 
 
 @click.command("strava")
-@click.option("--code", help="The `code` from the address bar after approving (when no browser can reach here).")
+@click.option("--code", help="The `code=...` from the address bar after approving, or that whole address"
+                             " (it also says which permissions you granted); when no browser can reach here.")
 @click.option("--port", type=click.IntRange(1024, 65535), help="Local port for the redirect (default: config).")
 @click.option("--no-browser", is_flag=True, help="Print the link instead of opening a browser.")
 @click.pass_obj
@@ -62,10 +63,15 @@ def auth_strava(app: App, code: str | None, port: int | None, no_browser: bool) 
             raise ConfigError(f"strava: authorisation was not granted ({redirect.error or 'no code'})",
                               hint="run `pose-sync auth strava` again and press Authorize")
         code, scope = redirect.code, redirect.scope
+    else:
+        code, scope = pasted_code(code)
     tokens = exchange(api, code, scope)
     missing = missing_scope(scope) if scope is not None else set()
     app.out.print(f"Connected to Strava as {tokens.athlete_name or 'athlete ' + str(tokens.athlete_id)}."
                   f" Tokens saved owner-only in {api.tokens.path}.", highlight=False)
+    again = app.store.requeue_failed_events("strava")
+    if again:
+        app.out.print(f"{again} webhook event(s) that could not be processed are queued again for `pose-sync serve`.")
     if missing:
         app.err.print(f"warning: you did not grant {', '.join(sorted(missing))}; pose-sync cannot write notes."
                       " Run `pose-sync auth strava` again and tick every box.", style="yellow")
@@ -76,14 +82,17 @@ def auth_strava(app: App, code: str | None, port: int | None, no_browser: bool) 
 @click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on (default: listen_port).")
 @click.pass_obj
 def serve(app: App, host: str | None, port: int | None) -> None:
-    """Receive Strava's push events and sync each new run within a minute, unattended.
+    """Receive Strava's push events and note each new run once it has settled, unattended.
 
     \b
     Serves the webhook on http://HOST:PORT/webhook; put it behind your HTTPS
     reverse proxy and register its public URL once with
     `pose-sync strava subscribe`. Each event is queued in the store before
     Strava gets its answer, then processed in the background like
-    `pose-sync sync` would; a restart loses nothing.
+    `pose-sync sync` would; a restart loses nothing. An activity's event
+    waits [notes] settle_minutes (default 10) after the upload, while the
+    athlete may still be editing it in the app; duplicate events are folded
+    together and title or privacy edits cost no request.
     """
     from waitress import serve as waitress_serve
 
@@ -98,7 +107,8 @@ def serve(app: App, host: str | None, port: int | None) -> None:
     logging.getLogger("waitress").setLevel(logging.WARNING)
     app.err.print(f"pose-sync serve: Strava webhook on http://{listen_host}:{listen_port}/webhook (Ctrl-C stops)")
     try:
-        waitress_serve(create_app(data_dir, settings, wake), host=listen_host, port=listen_port, threads=4,
+        waitress_serve(create_app(data_dir, settings, wake, settle_s=app.config.notes.settle_minutes * 60),
+                       host=listen_host, port=listen_port, threads=4,
                        ident="pose-sync")
     finally:
         stop.set()

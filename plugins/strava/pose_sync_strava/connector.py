@@ -3,7 +3,8 @@
 Requests per activity are kept to the minimum: listing pages (200 a page)
 say what is a run, so other sports cost nothing; a run costs one streams
 request, one activity request (its description: the athlete's text must be
-read before our block is merged in) and one update when the note changes.
+read just before our block is merged in) and one update when the note changes;
+the update's answer carries the description as stored, so reading it back is free.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pose_sync.connectors import Check, Fetched, RemoteActivity
 from pose_sync.errors import InputError
 from pose_sync.store import QUALITY_STREAMS
 from pose_sync_strava.api import StravaApi
+from pose_sync_strava.auth import missing_scope
 from pose_sync_strava.settings import StravaSettings
 from pose_sync_strava.streams import STREAM_TYPES, activity_from_streams, sport_of
 
@@ -91,15 +93,16 @@ class StravaConnector:
         return Fetched(activities=[converted], description=self._descriptions.pop(activity.remote_id, None))
 
     def read_description(self, activity: RemoteActivity) -> str:
-        if activity.remote_id in self._descriptions:
-            return self._descriptions.pop(activity.remote_id)
+        self._descriptions.pop(activity.remote_id, None)  # what get_activity read is older than this
         detail = self.api.call(f"reading activity {activity.remote_id}",
                                lambda c: c.get_activity(int(activity.remote_id)))
         return detail.description or ""
 
-    def write_description(self, activity: RemoteActivity, text: str) -> None:
-        self.api.call(f"writing the description of activity {activity.remote_id}",
-                      lambda c: c.update_activity(int(activity.remote_id), description=text))
+    def write_description(self, activity: RemoteActivity, text: str) -> str:
+        """The update answers with the whole activity: the read-back costs no request."""
+        updated = self.api.call(f"writing the description of activity {activity.remote_id}",
+                                lambda c: c.update_activity(int(activity.remote_id), description=text))
+        return updated.description or ""
 
     def describe_gear(self, gear_id: str) -> tuple[str | None, str | None, float | None]:
         """(name, kind, total distance m) of a gear id, for shoe mileage."""
@@ -116,9 +119,12 @@ class StravaConnector:
         expiry = datetime.fromtimestamp(tokens.expires_at, timezone.utc)
         found = [Check("tokens", True, f"connected as {who}; access token valid until {expiry:%Y-%m-%d %H:%M} UTC"
                        " (refreshed automatically)")]
-        scope = tokens.scope or ""
-        if "activity:write" not in scope or "activity:read_all" not in scope:
-            found.append(Check("scope", False, f"granted {scope or 'unknown'}: notes need activity:write and"
+        if tokens.scope is None:
+            # `auth strava --code CODE`: Strava's token answer does not say which boxes were ticked
+            found.append(Check("scope", True, "not recorded (connected with --code); if Strava refuses a note,"
+                                              " run `pose-sync auth strava` again and tick every box"))
+        elif missing_scope(tokens.scope):
+            found.append(Check("scope", False, f"granted {tokens.scope}: notes need activity:write and"
                                                " activity:read_all; run `pose-sync auth strava` again"))
         limited = self.api.budget.exhausted("GET", margin=0)
         if limited is not None:

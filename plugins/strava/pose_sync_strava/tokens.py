@@ -13,6 +13,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pose_sync.files import secure_data_dir
 from pose_sync.secrets import read_secret_json, register_secret, tokens_dir, write_secret_json
 
 REFRESH_MARGIN_S = 300
@@ -33,6 +34,7 @@ class StravaTokens:
 
 class TokenStore:
     def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
         self.path = tokens_dir(data_dir) / "strava.json"
 
     def load(self) -> StravaTokens | None:
@@ -47,6 +49,7 @@ class TokenStore:
     def save(self, tokens: StravaTokens) -> None:
         register_secret(tokens.access_token)
         register_secret(tokens.refresh_token)
+        secure_data_dir(self.data_dir)
         write_secret_json(self.path, asdict(tokens))
 
     def delete(self) -> bool:

@@ -14,7 +14,7 @@ from pose_sync_garmin.settings import GarminSettings
 
 from pose_sync.config import load_config
 from pose_sync.secrets import write_secret_json
-from tests.conftest import sample
+from tests.conftest import NO_SETTLE_TOML, sample
 from tests.fakes.garmin_app import (
     RECORDED_ZIP,
     FakeGarminActivity,
@@ -79,7 +79,7 @@ def garmin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGarm
     standard_activities(state)
     data_dir = tmp_path / "data"
     config = tmp_path / "config.toml"
-    config.write_text("[connectors.garmin]\nbackfill_days = 0\n", encoding="utf-8")
+    config.write_text(NO_SETTLE_TOML + "[connectors.garmin]\nbackfill_days = 0\n", encoding="utf-8")
     monkeypatch.setenv("POSE_SYNC_HOME", str(data_dir))
     monkeypatch.setenv("POSE_SYNC_CONFIG", str(config))
     monkeypatch.delenv("GARMINTOKENS", raising=False)

@@ -17,6 +17,7 @@ from pose_sync.notes import BEGIN, extract
 from pose_sync.store import QUALITY_FIT, Store
 from pose_sync.sync import Pipeline
 from pose_sync.workouts.garmin_json import to_garmin
+from tests.conftest import NO_SETTLE, NO_SETTLE_TOML
 from tests.fakes.garmin_app import RECORDED_ZIP, WIRE, FakeGarminActivity, utc
 from tests.plugins.garmin.conftest import ATHLETE_TEXT, SHOE
 
@@ -31,7 +32,7 @@ def cli(args: list[str], capsys) -> tuple[int, str, str]:
 def sync(garmin):
     connector = garmin.connector()
     with Store.open(garmin.data_dir) as store:
-        return Pipeline(store, Config(), echo=lambda _: None).sync(connector)
+        return Pipeline(store, NO_SETTLE, echo=lambda _: None).sync(connector)
 
 
 def secrets_of(garmin) -> list[str]:
@@ -55,7 +56,7 @@ def test_the_original_fit_file_is_analysed_with_running_dynamics(garmin):
 
 
 def test_listing_pages_oldest_first(garmin, tmp_path):
-    garmin.config_path.write_text("[connectors.garmin]\nbackfill_days = 0\npage_size = 10\n")
+    garmin.config_path.write_text(NO_SETTLE_TOML + "[connectors.garmin]\nbackfill_days = 0\npage_size = 10\n")
     for k in range(25):
         garmin.state.add(FakeGarminActivity(300 + k, utc(2024, 1, 1) + timedelta(days=k), distance=1000.0))
     connector = garmin.connector()
@@ -205,7 +206,8 @@ def _history_store(garmin) -> None:
 
 
 def test_plan_push_creates_schedules_and_never_duplicates(garmin, capsys):
-    garmin.config_path.write_text("[program]\nstart_date = 2026-09-07\n[connectors.garmin]\nbackfill_days = 0\n")
+    garmin.config_path.write_text(NO_SETTLE_TOML + "[program]\nstart_date = 2026-09-07\n"
+                                  "[connectors.garmin]\nbackfill_days = 0\n")
     _history_store(garmin)
     code, out, err = cli(["plan", "--push", "garmin", "--today", "2026-09-28", "--dry-run"], capsys)
     assert code == 0, err
@@ -233,10 +235,44 @@ def test_plan_push_creates_schedules_and_never_duplicates(garmin, capsys):
 
 
 def test_sync_pushes_planned_workouts_when_configured(garmin, capsys):
-    garmin.config_path.write_text("[program]\nstart_date = 2026-11-23\n"
+    garmin.config_path.write_text(NO_SETTLE_TOML + "[program]\nstart_date = 2026-11-23\n"
                                   "[connectors.garmin]\nbackfill_days = 0\npush_workouts = true\n")
     code, out, err = cli(["sync", "--platform", "garmin"], capsys)
     assert code == 0, err
     assert "garmin workouts:" in out and garmin.state.schedules
     code, out, _ = cli(["sync", "--platform", "garmin"], capsys)
     assert "0 created" in out
+
+
+TYPED = ATHLETE_TEXT + "\nAchilles fine today."
+
+
+def test_an_app_save_right_after_our_write_is_seen_and_the_note_comes_back_once(garmin):
+    """Garmin answers a description PUT with 204: pose-sync reads it back. An app save that lands right after
+    our write removes the note; the next sync puts it back into the athlete's new text, once."""
+    garmin.state.on("PUT", r"^/activity-service/activity/201$", lambda s: s.athlete_types(201, TYPED))
+    first = sync(garmin)
+    assert first.summary()["notes_written"] == 2 and garmin.state.activities[201].description == TYPED
+    reads = garmin.state.requests_to(r"^GET /activity-service/activity/201")
+    assert len(reads) == 2  # just before the write, and the read-back after it
+    second = sync(garmin)
+    assert second.summary()["restored"] == 1
+    text = garmin.state.activities[201].description
+    assert text.startswith(TYPED + "\n\n" + BEGIN) and text.count(BEGIN) == 1
+    garmin.state.athlete_types(201, TYPED)  # removed again: the athlete means it
+    third = sync(garmin)
+    assert third.summary()["respected"] == 1 and garmin.state.activities[201].description == TYPED
+    writes = list(garmin.state.writes)
+    assert writes == [201, 202, 201]
+    for _ in range(2):
+        assert sync(garmin).summary()["notes_written"] == 0
+    assert garmin.state.writes == writes
+
+
+def test_a_429_says_garmin_gives_no_reset_time(garmin, capsys):
+    garmin.state.fail_next("GET", r"^/download-service/files/activity/201", 429)
+    code, out, err = cli(["sync", "--platform", "garmin"], capsys)
+    assert code == 0
+    assert "resets at later" not in out + err
+    assert ("stopped: garmin: rate limit reached: Garmin answered 429 while downloading activity 201 (garmin does not"
+            " say for how long: wait a while; the next sync resumes where this one stopped)") in out

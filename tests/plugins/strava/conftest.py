@@ -14,7 +14,7 @@ from pose_sync_strava.settings import StravaSettings
 from pose_sync_strava.tokens import StravaTokens, TokenStore
 
 from pose_sync.config import load_config
-from tests.conftest import sample
+from tests.conftest import NO_SETTLE_TOML, sample
 from tests.fakes.proxy import PlatformProxy, platform_proxy
 from tests.fakes.strava_app import FakeActivity, StravaState, create_app
 
@@ -59,7 +59,7 @@ def standard_activities(state: StravaState) -> None:
 
 def strava_config(state: StravaState) -> str:
     """The [connectors.strava] section that points pose-sync at the fake's application."""
-    return f"""
+    return NO_SETTLE_TOML + f"""
 [connectors.strava]
 client_id = {state.client_id}
 client_secret = "{state.client_secret}"

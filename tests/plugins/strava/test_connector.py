@@ -14,11 +14,11 @@ import pytest
 import requests
 
 from pose_sync.cli import main
-from pose_sync.config import Config
 from pose_sync.errors import AuthError, RateLimited
 from pose_sync.notes import BEGIN, extract
 from pose_sync.store import QUALITY_STREAMS, Store
 from pose_sync.sync import Pipeline
+from tests.conftest import NO_SETTLE
 from tests.fakes.strava_app import FakeActivity
 from tests.plugins.strava.conftest import ATHLETE_TEXT, assert_no_secrets
 
@@ -33,7 +33,7 @@ def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
 def sync(strava, **kwargs):
     connector = strava.connector()
     with Store.open(strava.data_dir) as store:
-        result = Pipeline(store, Config(), echo=kwargs.pop("echo", lambda _: None), **kwargs).sync(connector)
+        result = Pipeline(store, NO_SETTLE, echo=kwargs.pop("echo", lambda _: None), **kwargs).sync(connector)
     connector.close()
     return result
 
@@ -162,6 +162,12 @@ def test_notes_keep_the_athletes_text_and_a_second_sync_changes_nothing(strava):
     second = sync(strava)
     assert second.summary()["notes_written"] == 0
     assert {k: a.description for k, a in strava.state.activities.items()} == before
+    # one listing, and each note read once more: the later pass that puts back a note an app save removed
+    assert strava.state.log[log_size + 1:] == ["GET /api/v3/activities/101?include_all_efforts=False",
+                                               "GET /api/v3/activities/102?include_all_efforts=False"]
+    log_size = len(strava.state.log)
+    third = sync(strava)
+    assert third.summary()["notes_written"] == 0
     assert strava.state.log[log_size:] == [strava.state.log[log_size]]  # one listing request, nothing else
     with Store.open(strava.data_dir) as store:
         assert len(store.ledger("strava", "note")) == 2
@@ -236,10 +242,11 @@ def test_dry_run_prints_exactly_the_notes_it_would_write(strava, capsys):
     code, out, err = run_cli(["sync", "--platform", "strava", "--dry-run"], capsys)
     assert code == 0, err
     assert not strava.state.requests_to("^PUT")
+    assert not (strava.data_dir / "pose-sync.sqlite3").exists()  # no store, no cursor: nothing of ours written
     shown_text = out.replace("\r\n", "\n")
     assert "would write the description of strava:101:\n" + ATHLETE_TEXT.replace("\r\n", "\n") in shown_text
     assert out.count("would write the description of") == 2
-    assert "dry run: strava: 0 new" in out
+    assert "dry run: strava: 2 new" in out  # what a real sync would add (none of it is stored)
     shown = out.split("would write the description of strava:101:\n", 1)[1].split("\n\n[pose-sync]")[1]
     code, _, _ = run_cli(["sync", "--platform", "strava"], capsys)
     assert shown.split("\n[/pose-sync]")[0] in strava.state.activities[101].description.replace("\r\n", "\n")
