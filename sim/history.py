@@ -46,13 +46,16 @@ def simulate_history(runner: Runner, first_day: date, weeks: int, *, seed: int =
                      pattern: Sequence[PlannedRun] | None = None,
                      change: Mapping[str, float] | None = None, change_from: date | None = None,
                      change_weeks: int = 0, skip_weeks: Sequence[int] = (),
-                     volume: Callable[[int], float] = lambda w: 1.0, **run_options: object) -> History:
+                     volume: Callable[[int], float] = lambda w: 1.0, only_from: date | None = None,
+                     **run_options: object) -> History:
     """``weeks`` of ``pattern`` starting the week of ``first_day``.
 
     ``change`` (metric -> shift at the reference speed) applies from
     ``change_from``, in full at once or linearly over ``change_weeks``.
     ``volume(week)`` scales the duration of every leg (1.0 = as planned);
-    ``skip_weeks`` are weeks off.
+    ``skip_weeks`` are weeks off. ``only_from`` simulates only the runs from
+    that day on, exactly as the full history would have them (same seeds),
+    so two histories that differ only after a date can share the runs before it.
     """
     pattern = tuple(pattern or default_week())
     rng = np.random.default_rng(seed)
@@ -74,7 +77,10 @@ def simulate_history(runner: Runner, first_day: date, weeks: int, *, seed: int =
                     for leg in planned.legs(week)]
             start = datetime.combine(day, time(6, 30), tzinfo=timezone.utc)
             start += timedelta(minutes=int(rng.integers(0, 90)))
-            history.runs.append(simulate_run(on_day, legs, start, seed=int(rng.integers(0, 2**31)),
+            run_seed = int(rng.integers(0, 2**31))
+            if only_from is not None and day < only_from:
+                continue
+            history.runs.append(simulate_run(on_day, legs, start, seed=run_seed,
                                              **run_options))  # type: ignore[arg-type]
             history.kinds.append(planned.kind)
     return history

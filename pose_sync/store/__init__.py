@@ -38,6 +38,9 @@ DB_NAME = "pose-sync.sqlite3"
 # their distances agree within this fraction (platforms recompute distance from
 # GPS, so a few percent differ) or this many metres, whichever is larger.
 MATCH_START_S = 120.0
+MAX_ZONE_OFFSET_S = 14 * 3600.0      # the widest UTC offset (UTC+14)
+ZONE_STEP_S = 900.0                  # UTC offsets are whole quarter hours
+SHIFTED_MATCH_FRACTION = 0.01        # a time-shifted copy must agree this closely on distance and moving time
 MATCH_DISTANCE_FRACTION = 0.10
 MATCH_DISTANCE_M = 150.0
 
@@ -292,16 +295,32 @@ class Store:
         ).fetchall()
         return [int(r[0]) for r in rows]
 
-    def match_run(self, start_time: datetime, distance_m: float | None) -> int | None:
-        """The stored run that is the same recording (start and distance agree)."""
+    def match_run(self, start_time: datetime, distance_m: float | None,
+                  moving_time_s: float | None = None) -> int | None:
+        """The stored run that is the same recording.
+
+        Start and distance agree; or, when distance and moving time are known
+        and agree closely, the starts differ by a whole number of quarter
+        hours up to 14 h: a copy whose writer put local time where UTC
+        belongs (every real UTC offset is a multiple of 15 minutes).
+        """
         start = start_time.timestamp()
         rows = self.conn.execute(
-            "SELECT id, start_epoch, distance_m FROM runs WHERE start_epoch BETWEEN ? AND ?"
+            "SELECT id, start_epoch, distance_m, moving_time_s FROM runs WHERE start_epoch BETWEEN ? AND ?"
             " ORDER BY ABS(start_epoch - ?)",
-            (start - MATCH_START_S, start + MATCH_START_S, start),
+            (start - MAX_ZONE_OFFSET_S - MATCH_START_S, start + MAX_ZONE_OFFSET_S + MATCH_START_S, start),
         ).fetchall()
         for row in rows:
-            if distances_agree(distance_m, row["distance_m"]):
+            if abs(row["start_epoch"] - start) <= MATCH_START_S and distances_agree(distance_m, row["distance_m"]):
+                return int(row["id"])
+        if not distance_m or not moving_time_s:
+            return None
+        for row in rows:
+            offset = row["start_epoch"] - start
+            whole = round(offset / ZONE_STEP_S) * ZONE_STEP_S
+            if (whole and abs(offset - whole) <= MATCH_START_S
+                    and abs(distance_m - row["distance_m"]) <= SHIFTED_MATCH_FRACTION * distance_m
+                    and abs(moving_time_s - row["moving_time_s"]) <= SHIFTED_MATCH_FRACTION * moving_time_s):
                 return int(row["id"])
         return None
 
@@ -311,22 +330,27 @@ class Store:
 
         The same recording arriving again (same source, or another platform's
         copy: start and distance agree) is linked, not stored twice. A richer
-        source (an original FIT where we only had platform streams) replaces
-        the analysis; an equal or poorer one does not.
+        source (an original FIT where we only had platform streams, or a copy
+        with the watch's native running dynamics where we had a copy with
+        fewer form inputs) replaces the analysis; an equal or poorer one does
+        not.
         """
         ref = analysis.source
         with self.transaction():
             run_id = self.find_source(ref)
             outcome = "unchanged"
             if run_id is None:
-                run_id = self.match_run(analysis.start_time, analysis.distance_m)
+                run_id = self.match_run(analysis.start_time, analysis.distance_m, analysis.moving_time_s)
                 outcome = "linked"
             if run_id is None:
                 run_id = self._insert_run(analysis, fit_sha256, quality, gear_id)
                 outcome = "created"
             else:
-                row = self.conn.execute("SELECT quality, gear_id FROM runs WHERE id=?", (run_id,)).fetchone()
-                if quality > row["quality"]:
+                row = self.conn.execute("SELECT quality, gear_id, analysis_json FROM runs WHERE id=?",
+                                        (run_id,)).fetchone()
+                richer = quality == row["quality"] and outcome == "linked" and \
+                    richness(analysis) > richness(analysis_from_json(row["analysis_json"]))
+                if quality > row["quality"] or richer:
                     self._update_run(run_id, analysis, fit_sha256, quality, gear_id or row["gear_id"])
                     outcome = "upgraded"
                 else:
@@ -729,6 +753,11 @@ def _holder_alive(holder: str) -> bool:
 def _ledger(row: sqlite3.Row) -> LedgerEntry:
     return LedgerEntry(row["platform"], row["remote_id"], row["kind"], row["content_sha256"],
                        json.loads(row["detail"] or "{}"), row["written_at"])
+
+
+def richness(analysis: RunAnalysis) -> tuple[int, int]:
+    """How much form a copy of a run carries: scored form inputs, then measured form channels."""
+    return len(analysis.form.components), len(analysis.sources)
 
 
 def distances_agree(a: float | None, b: float | None) -> bool:
