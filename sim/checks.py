@@ -26,6 +26,7 @@ from sim.history import PlannedRun, simulate_history
 from sim.runner import Runner, hill_out_and_back, intervals, paces_ladder, simulate_run, steady
 
 PACES = (2.5, 3.0, 3.5, 4.0, 4.5)
+TYPICAL = Runner()
 START = datetime(2026, 3, 3, 6, 30, tzinfo=timezone.utc)
 
 
@@ -91,7 +92,7 @@ class PaceFigures:
         return max(self.within_interval_run.values()) - min(self.within_interval_run.values())
 
 
-def form_across_paces(runner: Runner = Runner(), seed: int = 1) -> PaceFigures:
+def form_across_paces(runner: Runner = TYPICAL, seed: int = 1) -> PaceFigures:
     """One runner whose form does not change, at five paces: separate steady runs, and one run through them.
 
     No day-to-day offsets: the runner's form is the same every day, so any
@@ -110,7 +111,7 @@ def form_across_paces(runner: Runner = Runner(), seed: int = 1) -> PaceFigures:
     return PaceFigures(separate, within)
 
 
-def intervals_by_speed(runner: Runner = Runner(), seed: int = 3) -> dict[float, float]:
+def intervals_by_speed(runner: Runner = TYPICAL, seed: int = 3) -> dict[float, float]:
     """Band scores inside a classic interval session (easy warm-up, 6 x 3 min fast, jog recoveries)."""
     with tempfile.TemporaryDirectory() as folder:
         path = _write(Path(folder), "intervals.fit",
@@ -218,6 +219,22 @@ def before_after(seed: int, weeks: int = 8) -> tuple[dict[str, dict[str, Any]], 
 
 def claimed(comparison: dict[str, Any]) -> bool:
     return comparison["verdict"] in ("better", "worse", "changed")
+
+
+def strava_streams(run: Any) -> dict[str, dict[str, list[Any]]]:
+    """The streams Strava would serve for a simulated run (cadence per leg, whole numbers, as Strava has it)."""
+    cols = run.columns
+    n = len(cols["speed_mps"])
+    streams: dict[str, list[Any]] = {
+        "time": list(range(n)), "distance": [round(float(d), 1) for d in cols["distance_m"]],
+        "velocity_smooth": [round(float(v), 3) for v in cols["speed_mps"]],
+        "altitude": [round(float(a), 1) for a in cols["altitude_m"]],
+        "cadence": [int(round(c / 2)) for c in cols["cadence_spm"]],
+        "moving": [bool(v > 0.5) for v in cols["speed_mps"]],
+    }
+    if "heart_rate_bpm" in cols:
+        streams["heartrate"] = [int(round(h)) for h in cols["heart_rate_bpm"]]
+    return {key: {"data": values} for key, values in streams.items()}
 
 
 def spearman(x: Sequence[float], y: Sequence[float]) -> float:

@@ -40,7 +40,8 @@ DB_NAME = "pose-sync.sqlite3"
 MATCH_START_S = 120.0
 MAX_ZONE_OFFSET_S = 14 * 3600.0      # the widest UTC offset (UTC+14)
 ZONE_STEP_S = 900.0                  # UTC offsets are whole quarter hours
-SHIFTED_MATCH_FRACTION = 0.01        # a time-shifted copy must agree this closely on distance and moving time
+SHIFTED_START_S = 5.0                # a time-shifted copy is the same recording: its offset is exact
+SHIFTED_MATCH_FRACTION = 0.005       # ... and it agrees this closely on distance and moving time
 MATCH_DISTANCE_FRACTION = 0.10
 MATCH_DISTANCE_M = 150.0
 
@@ -302,7 +303,11 @@ class Store:
         Start and distance agree; or, when distance and moving time are known
         and agree closely, the starts differ by a whole number of quarter
         hours up to 14 h: a copy whose writer put local time where UTC
-        belongs (every real UTC offset is a multiple of 15 minutes).
+        belongs (every real UTC offset is a multiple of 15 minutes). Such a
+        copy is the same recording, so the offset is exact to seconds and
+        distance and moving time agree to 0.5 %; a second run the same day
+        on the same loop does not start a whole quarter hour later to the
+        second with the same moving time.
         """
         start = start_time.timestamp()
         rows = self.conn.execute(
@@ -318,7 +323,7 @@ class Store:
         for row in rows:
             offset = row["start_epoch"] - start
             whole = round(offset / ZONE_STEP_S) * ZONE_STEP_S
-            if (whole and abs(offset - whole) <= MATCH_START_S
+            if (whole and abs(offset - whole) <= SHIFTED_START_S
                     and abs(distance_m - row["distance_m"]) <= SHIFTED_MATCH_FRACTION * distance_m
                     and abs(moving_time_s - row["moving_time_s"]) <= SHIFTED_MATCH_FRACTION * moving_time_s):
                 return int(row["id"])

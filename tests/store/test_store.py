@@ -71,11 +71,16 @@ def test_different_runs_are_not_matched(tmp_path, analysis):
     with Store.open(tmp_path) as store:
         store.save_run(analysis, fit_sha256=None, quality=QUALITY_FIT)
         later = replace(analysis, source=SourceRef("file", "other"),
-                        start_time=analysis.start_time + timedelta(hours=3))
+                        start_time=analysis.start_time + timedelta(hours=3),
+                        moving_time_s=analysis.moving_time_s + 40)
+        # A copy written in local time would start exactly 3 h later; 3 h 5 min is another run.
+        not_a_zone = replace(analysis, source=SourceRef("file", "other3"),
+                             start_time=analysis.start_time + timedelta(hours=3, minutes=5))
         shorter = replace(analysis, source=SourceRef("file", "other2"), distance_m=analysis.distance_m / 2)
         assert store.save_run(later, fit_sha256=None, quality=QUALITY_FIT).outcome == "created"
         assert store.save_run(shorter, fit_sha256=None, quality=QUALITY_FIT).outcome == "created"
-        assert store.count_runs() == 3
+        assert store.save_run(not_a_zone, fit_sha256=None, quality=QUALITY_FIT).outcome == "created"
+        assert store.count_runs() == 4
 
 
 def test_analysis_round_trips_exactly(tmp_path, analysis):
