@@ -47,7 +47,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pose_sync.analysis import analyse_run
 from pose_sync.analysis.speed_curve import CurveHistory
@@ -58,7 +58,10 @@ from pose_sync.importer import OK, Outcome, curve_history, store_fit
 from pose_sync.model import Activity, RunAnalysis, SourceRef
 from pose_sync.notes import content_hash, extract, is_current, merge
 from pose_sync.notes.render import render_note
-from pose_sync.store import QUALITY_STREAMS, NoteCheck, Store, SyncItem, claim_holder
+from pose_sync.store import QUALITY_STREAMS, NoteCheck, SyncItem, claim_holder
+
+if TYPE_CHECKING:
+    from pose_sync.store import Store
 
 MAX_ATTEMPTS = 5                 # then an activity is given up on, so the cursor can move on
 RUN_SPORTS = frozenset({"running", "unknown"})

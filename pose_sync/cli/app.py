@@ -9,14 +9,16 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from pose_sync.config import Config, load_config, resolve_data_dir
 from pose_sync.connectors import Connector, ConnectorContext
 from pose_sync.plugins import connector_spec
-from pose_sync.store import Store
 
+if TYPE_CHECKING:
+    from pose_sync.store import Store
 
 @dataclass
 class App:
@@ -42,6 +44,8 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
+            from pose_sync.store import Store
+
             self._store = Store.open(self.data_dir)
         return self._store
 

@@ -171,4 +171,4 @@ def unsubscribe(app: App) -> None:
 
         api.call("deleting the subscription", delete)
         app.out.print(f"Unsubscribed {item.id}.")
-    app.store.conn.execute("DELETE FROM cursors WHERE connector=?", (SUBSCRIPTION_KEY,))
+    app.store.delete_cursor(SUBSCRIPTION_KEY)
