@@ -36,6 +36,11 @@ RETRY = RetryStrategy(max_attempts=6, exponential_wait=5, retry_exceptions={Remo
 app = App(connector=PsycopgConnector(), import_paths=["pose_sync_service.jobs"])
 
 
+def task(jobs: App, name: str, **options: Any) -> Any:
+    """A deferrer for one of the service's tasks with these options (a queueing lock, a time, a priority)."""
+    return jobs.configure_task(name, **options)
+
+
 def activity_lock(athlete_id: int, activity_id: str) -> str:
     return f"activity:{athlete_id}:{activity_id}"
 
@@ -45,7 +50,7 @@ def defer_activity(jobs: App, athlete_id: int, activity_id: str, *, aspect: str 
                    at: datetime | None = None) -> bool:
     """Queue one activity; False when one is already waiting for it (a duplicate event: nothing to add)."""
     try:
-        jobs.configure_task("process_activity", queueing_lock=activity_lock(athlete_id, activity_id),
+        task(jobs, "process_activity", queueing_lock=activity_lock(athlete_id, activity_id),
                             priority=PRIORITY[tier], schedule_at=at).defer(
             athlete_id=athlete_id, activity_id=activity_id, aspect=aspect, event_time=event_time,
             updates=updates or {}, tier=tier)
@@ -56,13 +61,11 @@ def defer_activity(jobs: App, athlete_id: int, activity_id: str, *, aspect: str 
 
 async def _defer_again(context: JobContext, at: float, **kwargs: Any) -> None:
     assert context.app is not None
-    try:
-        await context.app.configure_task("process_activity", queueing_lock=activity_lock(kwargs["athlete_id"],
+    with contextlib.suppress(AlreadyEnqueued):  # a newer event for it waits already and covers this one
+        await task(context.app, "process_activity", queueing_lock=activity_lock(kwargs["athlete_id"],
                                                                                           kwargs["activity_id"]),
                                          priority=PRIORITY[kwargs["tier"]],
                                          schedule_at=datetime.fromtimestamp(at, timezone.utc)).defer_async(**kwargs)
-    except AlreadyEnqueued:
-        pass  # a newer event for it waits already and covers this one
 
 
 @app.task(name="process_activity", pass_context=True, retry=RETRY)
@@ -101,13 +104,13 @@ async def backfill_athlete(context: JobContext, athlete_id: int) -> int:
     except RateLimited as limited:
         assert context.app is not None
         with contextlib.suppress(AlreadyEnqueued):
-            await context.app.configure_task("backfill_athlete", schedule_at=limited.reset_at,
+            await task(context.app, "backfill_athlete", schedule_at=limited.reset_at,
                                              queueing_lock=f"backfill:{athlete_id}").defer_async(athlete_id=athlete_id)
         return 0
     assert context.app is not None
     for activity_id, tier in todo:
         with contextlib.suppress(AlreadyEnqueued):
-            await context.app.configure_task("process_activity", queueing_lock=activity_lock(athlete_id, activity_id),
+            await task(context.app, "process_activity", queueing_lock=activity_lock(athlete_id, activity_id),
                                              priority=PRIORITY[tier]).defer_async(
                 athlete_id=athlete_id, activity_id=activity_id, aspect="create", event_time=None, updates={},
                 tier=tier)
@@ -152,13 +155,22 @@ async def retry_stalled(context: JobContext, timestamp: int) -> int:
 STALLED_AFTER_S = 30.0
 
 
+_replaced = contextlib.ExitStack()
+
+
 def configured(database_url: str, *, sync: bool = False) -> App:
-    """The jobs app on the service's database: async for workers, sync for the web processes' defers."""
+    """The jobs app on the service's database: async for workers, sync for the web processes' defers.
+
+    The tasks are declared on the module's ``app``; its connector is replaced
+    here, once per process (Procrastinate's ``replace_connector``), so the
+    tasks, the periodic deferrer and every defer use the same database."""
     from procrastinate import SyncPsycopgConnector
 
     conninfo = database_url.replace("postgresql+psycopg://", "postgresql://")
     connector = SyncPsycopgConnector(conninfo=conninfo) if sync else PsycopgConnector(conninfo=conninfo)
-    return app.with_connector(connector)
+    _replaced.close()
+    _replaced.enter_context(app.replace_connector(connector))
+    return app
 
 
 def apply_schema(database_url: str) -> bool:

@@ -183,7 +183,7 @@ def authorized() -> Any:
     session.permanent = True
     jobs_app = current_app.extensions["pose_sync_jobs"]
     with contextlib.suppress(jobs.AlreadyEnqueued):
-        jobs_app.configure_task("backfill_athlete", queueing_lock=f"backfill:{athlete.id}").defer(
+        jobs.task(jobs_app, "backfill_athlete", queueing_lock=f"backfill:{athlete.id}").defer(
             athlete_id=athlete.id)
     log.info("athlete %s connected", athlete.id)
     if missing_scope(request.args.get("scope")):
@@ -374,7 +374,7 @@ def receive() -> Any:
         if str((event.get("updates") or {}).get("authorized")) == "false":
             service.athletes.tokens(athlete.id).delete()  # at once; the rest of their data by the job
             with contextlib.suppress(jobs.AlreadyEnqueued):
-                jobs_app.configure_task("delete_athlete", queueing_lock=f"delete:{athlete.id}").defer(
+                jobs.task(jobs_app, "delete_athlete", queueing_lock=f"delete:{athlete.id}").defer(
                     athlete_id=athlete.id)
             return jsonify(status="deauthorized"), 200
         return jsonify(status="ignored"), 200
