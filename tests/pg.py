@@ -39,6 +39,18 @@ def require() -> None:
         pytest.skip(reason)
 
 
+def drop_connections(url: str) -> int:
+    """End every server connection of a fresh schema's URL, as a database restart would (the server itself is
+    shared, so it is not restarted); returns how many were ended."""
+    import psycopg
+
+    name = url.rpartition("application_name=")[2]
+    with psycopg.connect(SERVER, autocommit=True) as conn:
+        rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                            (name,)).fetchall()
+    return len(rows)
+
+
 @contextmanager
 def fresh_schema() -> Iterator[str]:
     """A database URL whose tables go to a new, empty schema (dropped on exit)."""
@@ -50,7 +62,7 @@ def fresh_schema() -> Iterator[str]:
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(SERVER, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
-    url = f"{SERVER}?options={quote(f'-csearch_path={schema}')}"
+    url = f"{SERVER}?options={quote(f'-csearch_path={schema}')}&application_name=pose-sync-{schema}"
     try:
         yield url
     finally:

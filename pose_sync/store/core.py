@@ -208,7 +208,10 @@ class Store:
             yield self.db
         except BaseException:
             self._depth = 0
-            self.db.exec_driver_sql("ROLLBACK")
+            try:
+                self.db.exec_driver_sql("ROLLBACK")
+            except (sa.exc.DBAPIError, sa.exc.InvalidRequestError):
+                self.db.rollback()  # the connection was lost: the server rolled back already
             raise
         self._depth = 0
         self.db.exec_driver_sql("COMMIT")

@@ -58,7 +58,11 @@ def worker(concurrency: int | None) -> None:
     service = current()
     jobs.apply_schema(service.settings.database_url)
     app = jobs.configured(service.settings.database_url)
+    import asyncio
+
+    asyncio.run(jobs.requeue_stalled(app))
     count = concurrency or service.settings.worker_concurrency
     log.info("worker: %s jobs at once", count)
     app.run_worker(concurrency=count, wait=True, install_signal_handlers=True, delete_jobs="successful",
-                   update_heartbeat_interval=5.0, stalled_worker_timeout=jobs.STALLED_AFTER_S)
+                   update_heartbeat_interval=min(5.0, jobs.STALLED_AFTER_S / 3),
+                   stalled_worker_timeout=jobs.STALLED_AFTER_S)

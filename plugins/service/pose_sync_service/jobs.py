@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import time
 from datetime import datetime, timezone
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
 from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
 
@@ -31,7 +35,12 @@ from pose_sync_service.service import Later, current
 
 log = logging.getLogger("pose_sync_service.jobs")
 PRIORITY = {"webhook": 10, "recent": 5, "old": 1}
-RETRY = RetryStrategy(max_attempts=6, exponential_wait=5, retry_exceptions={RemoteError, OSError})
+# Strava's server errors and lost database connections (a restart) are retried; the pipeline makes a
+# job that ran halfway safe to run again.
+RETRYABLE = (RemoteError, OSError, sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError,
+             sqlalchemy.exc.PendingRollbackError, psycopg.OperationalError)
+RETRY = RetryStrategy(max_attempts=8, exponential_wait=2, retry_exceptions=set(RETRYABLE))
+MAX_ATTEMPTS = 8
 
 app = App(connector=PsycopgConnector(), import_paths=["pose_sync_service.jobs"])
 
@@ -68,10 +77,12 @@ async def _defer_again(context: JobContext, at: float, **kwargs: Any) -> None:
                                          schedule_at=datetime.fromtimestamp(at, timezone.utc)).defer_async(**kwargs)
 
 
-@app.task(name="process_activity", pass_context=True, retry=RETRY)
+@app.task(name="process_activity", pass_context=True)
 async def process_activity(context: JobContext, athlete_id: int, activity_id: str, aspect: str = "create",
                            event_time: float | None = None, updates: dict[str, str] | None = None,
-                           tier: str = "webhook") -> str:
+                           tier: str = "webhook", attempt: int = 1) -> str:
+    """Retries are new jobs under the same queueing lock (Procrastinate's own retry of a job whose lock a newer
+    event holds would be refused), so an event that arrived meanwhile simply covers the retry."""
     import asyncio
 
     def run() -> Later | str:
@@ -79,9 +90,17 @@ async def process_activity(context: JobContext, athlete_id: int, activity_id: st
         return current().process_activity(athlete_id, activity_id, aspect, event_time, updates)
 
     kwargs = {"athlete_id": athlete_id, "activity_id": activity_id, "aspect": aspect, "event_time": event_time,
-              "updates": updates or {}, "tier": tier}
+              "updates": updates or {}, "tier": tier, "attempt": attempt}
     try:
         outcome = await asyncio.to_thread(run)
+    except RETRYABLE as problem:
+        if attempt >= MAX_ATTEMPTS:
+            raise
+        wait = min(600.0, 2.0 ** attempt)
+        log.warning("athlete %s activity %s: %s; again in %.0f s", athlete_id, activity_id,
+                    type(problem).__name__, wait)
+        await _defer_again(context, time.time() + wait, **{**kwargs, "attempt": attempt + 1})
+        return f"retry {attempt + 1} in {wait:.0f} s"
     except RateLimited as limited:
         reset = limited.reset_at.timestamp() if limited.reset_at else datetime.now(timezone.utc).timestamp() + 900
         await _defer_again(context, reset, **kwargs)
@@ -147,12 +166,30 @@ async def retry_stalled(context: JobContext, timestamp: int) -> int:
     assert context.app is not None
     stalled = await context.app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_S)
     for job in stalled:
-        log.warning("job %s (%s) of a vanished worker goes back to the queue", job.id, job.task_name)
-        await context.app.job_manager.retry_job(job)
+        await _requeue(context.app, job)
     return len(list(stalled))
 
 
-STALLED_AFTER_S = 30.0
+STALLED_AFTER_S = float(os.environ.get("POSE_SYNC_STALLED_AFTER_S", "30"))
+
+
+async def requeue_stalled(jobs: App) -> int:
+    """At a worker's start: the jobs of workers gone silent go back to the queue at once (not at the next minute)."""
+    async with jobs.open_async():
+        stalled = list(await jobs.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_S))
+        for job in stalled:
+            await _requeue(jobs, job)
+    return len(stalled)
+
+
+async def _requeue(jobs: App, job: Any) -> None:
+    from procrastinate.exceptions import UniqueViolation
+
+    log.warning("job %s (%s) of a vanished worker goes back to the queue", job.id, job.task_name)
+    try:
+        await jobs.job_manager.retry_job(job)
+    except UniqueViolation:  # a newer job for the same activity waits already: it does this one's work
+        log.info("job %s: a newer job with its queueing lock covers it", job.id)
 
 
 _replaced = contextlib.ExitStack()
@@ -171,6 +208,15 @@ def configured(database_url: str, *, sync: bool = False) -> App:
     _replaced.close()
     _replaced.enter_context(app.replace_connector(connector))
     return app
+
+
+def fresh_connections(database_url: str) -> Any:
+    """A pool that keeps no idle connection: each defer opens its own (a few ms here). A web process
+    then never draws a connection a database restart has killed, whose checks a pool backs off from for
+    seconds, longer than Strava waits for a webhook's answer."""
+    from psycopg_pool import NullConnectionPool
+
+    return NullConnectionPool(database_url.replace("postgresql+psycopg://", "postgresql://"), open=True)
 
 
 def apply_schema(database_url: str) -> bool:

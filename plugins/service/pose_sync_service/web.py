@@ -62,7 +62,7 @@ def create_app(service: Service) -> Flask:
                       MAX_CONTENT_LENGTH=MAX_UPLOAD, PERMANENT_SESSION_LIFETIME=30 * 86400)
     app.extensions["pose_sync"] = service
     app.extensions["pose_sync_jobs"] = jobs.configured(settings.database_url, sync=True)
-    app.extensions["pose_sync_jobs"].open()
+    app.extensions["pose_sync_jobs"].open(jobs.fresh_connections(settings.database_url))
     for blueprint in (auth, athlete_pages, webhook, admin):
         app.register_blueprint(blueprint)
 
