@@ -60,6 +60,7 @@ def defer_activity(jobs: App, athlete_id: int, activity_id: str, *, aspect: str 
     """Queue one activity; False when one is already waiting for it (a duplicate event: nothing to add)."""
     try:
         task(jobs, "process_activity", queueing_lock=activity_lock(athlete_id, activity_id),
+                    lock=activity_lock(athlete_id, activity_id),
                             priority=PRIORITY[tier], schedule_at=at).defer(
             athlete_id=athlete_id, activity_id=activity_id, aspect=aspect, event_time=event_time,
             updates=updates or {}, tier=tier)
@@ -72,7 +73,8 @@ async def _defer_again(context: JobContext, at: float, **kwargs: Any) -> None:
     assert context.app is not None
     with contextlib.suppress(AlreadyEnqueued):  # a newer event for it waits already and covers this one
         await task(context.app, "process_activity", queueing_lock=activity_lock(kwargs["athlete_id"],
-                                                                                          kwargs["activity_id"]),
+                                                                                 kwargs["activity_id"]),
+                   lock=activity_lock(kwargs["athlete_id"], kwargs["activity_id"]),
                                          priority=PRIORITY[kwargs["tier"]],
                                          schedule_at=datetime.fromtimestamp(at, timezone.utc)).defer_async(**kwargs)
 
@@ -130,6 +132,7 @@ async def backfill_athlete(context: JobContext, athlete_id: int) -> int:
     for activity_id, tier in todo:
         with contextlib.suppress(AlreadyEnqueued):
             await task(context.app, "process_activity", queueing_lock=activity_lock(athlete_id, activity_id),
+                       lock=activity_lock(athlete_id, activity_id),
                                              priority=PRIORITY[tier]).defer_async(
                 athlete_id=athlete_id, activity_id=activity_id, aspect="create", event_time=None, updates={},
                 tier=tier)
@@ -189,7 +192,10 @@ async def _requeue(jobs: App, job: Any) -> None:
     try:
         await jobs.job_manager.retry_job(job)
     except UniqueViolation:  # a newer job for the same activity waits already: it does this one's work
+        from procrastinate.jobs import Status
+
         log.info("job %s: a newer job with its queueing lock covers it", job.id)
+        await jobs.job_manager.finish_job(job, Status.ABORTED, delete_job=False)  # and frees the job lock
 
 
 _replaced = contextlib.ExitStack()

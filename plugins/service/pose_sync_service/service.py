@@ -5,6 +5,7 @@ only load ids, call these and let Procrastinate retry."""
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from pose_sync_strava.settings import StravaSettings
 from pose_sync_strava.webhook import changes_nothing_we_use
 
 from pose_sync.errors import AuthError, NotFound
+from pose_sync.store import HOST
 from pose_sync.sync import FINISHED, Pipeline
 from pose_sync_service import budget
 from pose_sync_service.athletes import Athlete, Athletes
@@ -59,7 +61,12 @@ class Service:
         connector = self.connector(athlete)
         try:
             with self.athletes.store(athlete.id) as store:
-                yield Pipeline(store, self.athletes.config(athlete.settings), echo=log.info), connector
+                pipeline = Pipeline(store, self.athletes.config(athlete.settings), echo=log.info)
+                # Procrastinate's job lock runs one job per activity at a time; the claim still guards against
+                # a `pose-sync sync` elsewhere, and a stable holder lets this process's retry (after a lost
+                # database connection left its claim behind) take it back instead of waiting out the lease.
+                pipeline.holder = f"{HOST}:{os.getpid()}:service"
+                yield pipeline, connector
         finally:
             connector.close()
 
