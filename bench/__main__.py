@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = {"decode": "bench.decode_bench", "rescore": "bench.rescore_bench", "report": "bench.report_bench"}
+BENCHES = {"decode": "bench.decode_bench", "rescore": "bench.rescore_bench", "report": "bench.report_bench",
+           "service": "bench.service_bench"}
 
 
 def main() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
+import time
 
 import click
 
@@ -58,11 +60,19 @@ def worker(concurrency: int | None) -> None:
     service = current()
     jobs.apply_schema(service.settings.database_url)
     app = jobs.configured(service.settings.database_url)
-    import asyncio
-
-    asyncio.run(jobs.requeue_stalled(app))
     count = concurrency or service.settings.worker_concurrency
     log.info("worker: %s jobs at once", count)
-    app.run_worker(concurrency=count, wait=True, install_signal_handlers=True, delete_jobs="successful",
-                   update_heartbeat_interval=min(5.0, jobs.STALLED_AFTER_S / 3),
-                   stalled_worker_timeout=jobs.STALLED_AFTER_S)
+    while True:
+        # Procrastinate stops a worker whose database connection broke (a restart, a network cut); the jobs it
+        # held are handed out again, and this process starts a fresh worker once the database answers.
+        try:
+            asyncio.run(jobs.requeue_stalled(app))
+            app.run_worker(concurrency=count, wait=True, install_signal_handlers=True, delete_jobs="successful",
+                           update_heartbeat_interval=min(5.0, jobs.STALLED_AFTER_S / 3),
+                           stalled_worker_timeout=jobs.STALLED_AFTER_S)
+            return  # stopped by SIGTERM or Ctrl-C, jobs in hand finished
+        except (KeyboardInterrupt, SystemExit):
+            return
+        except Exception as problem:  # noqa: BLE001 - logged, and the worker starts again
+            log.warning("worker: stopped by %s; starting again in 1 s", type(problem).__name__)
+            time.sleep(1.0)
