@@ -179,7 +179,6 @@ def run(athletes: int, events: int, seconds: float, limits: tuple[int, int], lab
         noted = wanted & set(state.writes)
         twice = sum(1 for a in wanted if state.writes.count(a) > 1)
         blocks_ok = all(state.activities[a].description.count(BEGIN) == 1 for a in noted)
-        four29 = sum(1 for line in state.log if " 429" in line) + state.usage[0] - state.usage[0]
         for process in processes:
             process.terminate()
         for process in processes:
@@ -198,11 +197,11 @@ def run(athletes: int, events: int, seconds: float, limits: tuple[int, int], lab
               f" ({sum(1 for x in latencies if x >= 2.0)} at 2 s or more); {statuses}")
         print(f"  noted: {len(noted)}/{len(wanted)} activities after {drained_s:.0f} s; written twice: {twice};"
               f" one note block each: {blocks_ok}")
-        print(f"  Strava requests: {over} API calls, fake's 15-minute usage {state.usage[0]}/{limits[0]}, 429s:"
-              f" {sum(1 for r in state.log if r.startswith('x'))}; budget row {budget.get('short_usage')}/"
-              f"{budget.get('short_limit')}, held back {budget.get('refused')}")
-        del four29
-        return {"noted": len(noted), "wanted": len(wanted), "max_latency": latencies[-1], "twice": twice}
+        print(f"  Strava: {over} API requests ({over / max(len(noted), 1):.1f} a run), fake's 15-minute usage"
+              f" {state.usage[0]}/{limits[0]}, answered 429: {state.refused}; shared budget {budget.get('short_usage')}"
+              f"/{budget.get('short_limit')}, requests held back by it: {budget.get('refused')}")
+        return {"noted": len(noted), "wanted": len(wanted), "max_latency": latencies[-1], "twice": twice,
+                "refused": state.refused}
 
 
 def main(argv: list[str]) -> None:

@@ -104,6 +104,7 @@ class StravaState:
     approving: int = 134815
     token_athletes: dict[str, int] = field(default_factory=dict)
     code_athletes: dict[str, int] = field(default_factory=dict)
+    refused: int = 0                                   # requests answered 429 (over the limits)
 
     def on(self, method: str, path: str, action: Callable[[StravaState], None], **kwargs: Any) -> Hook:
         return self.hooks.add(Hook(method, path, action, **kwargs))
@@ -240,6 +241,7 @@ def create_app(state: StravaState) -> Flask:
             if request.method == "GET":
                 over |= state.read_usage[0] >= state.read_limits[0] or state.read_usage[1] >= state.read_limits[1]
             if over:
+                state.refused += 1
                 return fault(429, request.method)
             state.usage[0] += 1
             state.usage[1] += 1
