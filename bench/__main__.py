@@ -14,6 +14,10 @@ BENCHES = {"decode": "bench.decode_bench", "rescore": "bench.rescore_bench", "re
 
 
 def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] in BENCHES:  # one benchmark with its own options
+        print(f"== {sys.argv[1]}")
+        importlib.import_module(BENCHES[sys.argv[1]]).main(sys.argv[2:])
+        return
     wanted = sys.argv[1:] or list(BENCHES)
     for name in wanted:
         if name not in BENCHES:

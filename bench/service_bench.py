@@ -57,10 +57,9 @@ def _env(database_url: str, proxy_env: dict[str, str], home: Path, state: Strava
 
 def _athletes(state: StravaState, env: dict[str, str], count: int) -> list[int]:
     """Athletes connected already (their tokens in the database, sealed; the fake knows them)."""
-    from pose_sync_strava.tokens import StravaTokens
-
     from pose_sync_service.athletes import Athletes
     from pose_sync_service.settings import ServiceSettings
+    from pose_sync_strava.tokens import StravaTokens
 
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
@@ -98,6 +97,9 @@ def _wait_http(url: str, timeout: float = 60.0) -> None:
 
 
 def run(athletes: int, events: int, seconds: float, limits: tuple[int, int], label: str) -> dict[str, float]:
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     reason = pg.unavailable()
     if reason:
         print(f"  skipped: {reason}")
@@ -122,7 +124,8 @@ def run(athletes: int, events: int, seconds: float, limits: tuple[int, int], lab
         activity_ids = []
         for n in range(distinct):
             owner = owners[n % len(owners)]
-            start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1 + n // len(owners), hours=n % 5)
+            start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1 + n // len(owners),
+                                                                                  hours=n % 5)
             activity_id = 7_000_000 + n
             state.add(FakeActivity(activity_id, sample(RUNS[n % 2]), start, owner=owner, description="Legs ok."))
             activity_ids.append((owner, activity_id))
@@ -172,8 +175,10 @@ def run(athletes: int, events: int, seconds: float, limits: tuple[int, int], lab
                 pool.submit(send, i, body)
         sent_s = time.time() - started
         wanted = {a for _, a in activity_ids}
-        deadline = time.time() + 900
-        while time.time() < deadline and not wanted <= set(state.writes):
+        last, progress = -1, time.time()
+        while not wanted <= set(state.writes) and time.time() - progress < 90:  # give up after 90 s of no progress
+            if len(state.writes) != last:
+                last, progress = len(state.writes), time.time()
             time.sleep(0.5)
         drained_s = time.time() - started
         noted = wanted & set(state.writes)

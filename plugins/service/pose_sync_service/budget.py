@@ -53,10 +53,12 @@ class SharedBudget(Budget):
                          .with_for_update()).mappings().first()
         if row is None:
             short, daily, read_short, read_daily = DEFAULT_LIMITS
-            db.execute(sa.insert(t.rate_budgets).values(
+            from sqlalchemy.dialects.postgresql import insert
+
+            db.execute(insert(t.rate_budgets).values(  # two workers' first requests: one row
                 platform=PLATFORM, short_limit=short, daily_limit=daily, read_short_limit=read_short,
                 read_daily_limit=read_daily, read_short_usage=0, read_daily_usage=0, window_epoch=quarter,
-                day_epoch=day))
+                day_epoch=day).on_conflict_do_nothing())
             row = db.execute(sa.select(t.rate_budgets).where(t.rate_budgets.c.platform == PLATFORM)
                              .with_for_update()).mappings().one()
         values = dict(row)
