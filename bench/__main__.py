@@ -1,7 +1,7 @@
 """All benchmarks in one command: ``python -m bench`` (or ``make bench``).
 
 Each prints its own figures; timings are ratios measured in the same run.
-Pass a name to run one: decode, rescore, report.
+Pass a name to run one: startup, decode, rescore, report.
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = {"decode": "bench.decode_bench", "rescore": "bench.rescore_bench", "report": "bench.report_bench"}
+BENCHES = {"startup": "bench.startup_bench", "decode": "bench.decode_bench", "rescore": "bench.rescore_bench",
+           "report": "bench.report_bench"}
 
 
 def main() -> None:
