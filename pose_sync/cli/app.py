@@ -45,6 +45,13 @@ class App:
             self._store = Store.open(self.data_dir)
         return self._store
 
+    def reader(self) -> Store:
+        """The store for a command that only reads (``report``): an in-memory copy, so a read-only data
+        folder (a backup, another user's store) works, and a fresh machine gets an empty store, not a folder."""
+        if self._store is None:
+            self._store = Store.snapshot(self.data_dir)
+        return self._store
+
     @property
     def interactive(self) -> bool:
         """A person is watching (progress bars, colour); under cron only summaries."""

@@ -104,8 +104,8 @@ def json_line(outcome: Outcome) -> str:
 def pace(speed_mps: float | None) -> str:
     if not speed_mps or speed_mps <= 0:
         return "-"
-    seconds = 1000.0 / speed_mps
-    return f"{int(seconds // 60)}:{int(round(seconds % 60)):02d}/km"
+    seconds = round(1000.0 / speed_mps)  # whole seconds first: never "5:60/km"
+    return f"{seconds // 60}:{seconds % 60:02d}/km"
 
 
 def duration(seconds: float) -> str:

@@ -6,7 +6,15 @@ import base64
 from html import escape
 
 from pose_sync.progression.report import ProgressReport
-from pose_sync.progression.text import COMPARISON_UNITS, WEEK_HEADERS, metric_label, week_cells
+from pose_sync.progression.text import (
+    COMPARISON_UNITS,
+    WEEK_HEADERS,
+    WeekGap,
+    metric_label,
+    trend_table,
+    week_cells,
+    week_lines,
+)
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
@@ -14,7 +22,7 @@ color:#222}h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em;border-bottom:1
 table{border-collapse:collapse;font-size:.9em}td,th{padding:.3em .7em;border-bottom:1px solid #eee;text-align:right}
 td:first-child,th:first-child{text-align:left}.warn{background:#fff4e5;border-left:4px solid #e6a800;
 padding:.5em 1em;margin:.3em 0}.danger{border-left-color:#c00000;background:#fdecea}img{max-width:100%}
-.muted{color:#777}
+.muted{color:#777}tr.gap td{color:#777;font-style:italic;text-align:left}
 """
 
 
@@ -24,10 +32,22 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def render_html(report: ProgressReport, png: bytes) -> str:
+def _weeks_table(report: ProgressReport) -> str:
+    """The weeks, with stretches of empty weeks as one line (as in the terminal)."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in WEEK_HEADERS)
+    body = []
+    for line in week_lines(report.weeks):
+        if isinstance(line, WeekGap):
+            body.append(f"<tr class='gap'><td colspan='{len(WEEK_HEADERS)}'>{escape(line.label())}</td></tr>")
+        else:
+            body.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in week_cells(line)) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def render_html(report: ProgressReport, png: bytes | None) -> str:
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>pose-sync progression</title>"
              f"<style>{STYLE}</style></head><body>",
-             f"<h1>pose-sync progression</h1><p class='muted'>{report.first_week} to {report.today}"]
+             f"<h1>pose-sync progression</h1><p class='muted'>{report.first_week} to {report.last_day}"]
     if report.program_week:
         parts.append(f" · program week {report.program_week} of 12"
                      + (f" ({escape(report.program_phase)})" if report.program_phase else ""))
@@ -41,8 +61,14 @@ def render_html(report: ProgressReport, png: bytes) -> str:
     for warning in report.warnings:
         css = "warn danger" if "danger" in warning else "warn"
         parts.append(f"<div class='{css}'>{escape(warning)}</div>")
-    parts.append(f"<img alt='progression plots' src='data:image/png;base64,{base64.b64encode(png).decode()}'>")
-    parts.append("<h2>Weeks</h2>" + _table(list(WEEK_HEADERS), [week_cells(w) for w in report.weeks]))
+    if report.window_note:
+        parts.append(f"<p>{escape(report.window_note)}</p>")
+    if png:
+        parts.append(f"<img alt='progression plots' src='data:image/png;base64,{base64.b64encode(png).decode()}'>")
+    parts.append("<h2>Weeks</h2>" + _weeks_table(report))
+    headers, rows = trend_table(report)
+    if rows:
+        parts.append("<h2>Form at your usual pace, by week</h2>" + _table(headers, rows))
     if report.since:
         rows = []
         for c in report.comparisons:

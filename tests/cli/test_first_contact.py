@@ -1,0 +1,96 @@
+"""A newcomer's first hour with the CLI: numbers that agree, windows with runs in them, read-only stores,
+options where people type them, and nothing said as nothing (issue 11)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+
+import pytest
+
+from pose_sync.cli import main
+from tests.conftest import SAMPLES
+
+
+def cli(args: list[str], capsys) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    out, err = capsys.readouterr()
+    return int(exit_info.value.code or 0), out, err
+
+
+def seconds(clock: str) -> int:
+    parts = [int(p) for p in clock.split(":")]
+    return parts[0] * 3600 + parts[1] * 60 + parts[2] if len(parts) == 3 else parts[0] * 60 + parts[1]
+
+
+@pytest.fixture
+def imported(data_dir, capsys):
+    code, out, err = cli(["import", str(SAMPLES)], capsys)
+    assert code == 1  # the COROS file cannot be read
+    return out, err
+
+
+def test_the_import_table_pace_is_its_distance_over_its_moving_time(imported, data_dir, capsys):
+    out, err = imported
+    rows = [line.split() for line in out.splitlines() if re.match(r"\s*\d{4}-\d\d-\d\d ", line)]
+    checked = 0
+    for row in rows:
+        km, moving, pace = float(row[2]), seconds(row[3]), row[4]
+        if pace == "-":
+            continue
+        # the table shows km to 0.1 km: the pace agrees with moving / km within that rounding (and 1 s)
+        per_km = seconds(pace.removesuffix("/km"))
+        assert abs(moving / km - per_km) <= per_km * 0.05 / km + 1, row
+        checked += 1
+    assert checked >= 8
+    row = next(r for r in rows if r[0] == "2013-02-06")
+    assert row[2:5] == ["4.8", "35:34", "7:21/km"]     # not 9:03/km from the timer time
+
+
+def test_an_impossible_run_is_named_at_import_and_left_out_of_the_weekly_km(imported, capsys):
+    _, err = imported
+    assert "2021-09-27" in err and "11.3 km in 5:14" in err and "left out of weekly sums" in err
+    code, out, _ = cli(["report", "--json", "--weeks", "12", "--today", "2021-10-03"], capsys)
+    data = json.loads(out)
+    assert code == 0 and all(w["distance_km"] == 0 for w in data["weeks"])
+    assert any("11.3 km in 5:14" in w for w in data["warnings"])
+
+
+def test_the_first_report_after_importing_the_samples_is_not_blank(imported, tmp_path, capsys):
+    png, html = tmp_path / "r.png", tmp_path / "r.html"
+    code, out, err = cli(["report", "--today", "2026-12-03", "--png", str(png), "--html", str(html)], capsys)
+    assert code == 0, err
+    assert "your last run was on 2026-05-14" in out and "--weeks" in out
+    assert "11.2" in out                                    # the last run's week is in the table
+    assert png.exists() and "Form at your usual pace, by week" in html.read_text()
+
+
+def test_an_empty_window_draws_no_plot_and_says_why(imported, tmp_path, capsys):
+    png = tmp_path / "r.png"
+    code, out, err = cli(["report", "--weeks", "4", "--today", "2026-12-03", "--png", str(png)], capsys)
+    assert code == 0 and not png.exists()
+    assert f"not written: {png}: nothing to plot" in err and "your last run was on 2026-05-14" in err
+    assert "Weeks" not in out                               # no table of empty weeks
+
+
+def test_report_works_on_a_read_only_data_folder(imported, data_dir, capsys):
+    before = {p: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()}
+    modes = {p: p.stat().st_mode for p in [data_dir, *data_dir.rglob("*")]}
+    try:
+        for p in sorted(modes, key=lambda p: -len(p.parts)):
+            os.chmod(p, stat.S_IMODE(modes[p]) & ~0o222)
+        code, out, err = cli(["report", "--today", "2026-12-03"], capsys)
+        assert code == 0, err
+        assert "Weeks" in out and not err.startswith("error")
+        assert {p: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()} == before
+    finally:
+        for p, mode in modes.items():
+            os.chmod(p, stat.S_IMODE(mode))
+
+
+def test_report_on_a_fresh_machine_creates_no_data_folder(data_dir, capsys):
+    code, _, err = cli(["report"], capsys)
+    assert code == 0 and "no runs stored yet" in err and not data_dir.exists()
