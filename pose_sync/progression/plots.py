@@ -73,9 +73,11 @@ def _week_axis(ax: Axes, report: ProgressReport) -> None:
     ax.set_xlim(*_x([report.first_week - timedelta(days=4), report.last_day + timedelta(days=4)]))
     locator = mdates.AutoDateLocator(maxticks=7)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False,
-                                                             formats=["%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M", "%S"],
-                                                             zero_formats=["", "%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M"]))
+    # the year on every tick where it changes (and on month ticks), so "01 Jan" never stands alone
+    formats = ["%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M", "%S"]
+    zero_formats = ["", "%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M"]
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False, formats=formats,
+                                                             zero_formats=zero_formats))
     ax.grid(alpha=0.3)
     if report.since and report.first_week <= report.since <= report.last_day:
         ax.axvline(_x([report.since])[0], color="black", linestyle=":", linewidth=1)
@@ -115,7 +117,8 @@ def _plot_load(ax: Axes, report: ProgressReport) -> None:
     if not any(w.load for w in report.weeks):
         _nothing(ax, "no training load in this period")
         return
-    ax.bar(_x(w.week + timedelta(days=3) for w in report.weeks), [w.load for w in report.weeks], width=_bar_width(report),
+    ax.bar(_x(w.week + timedelta(days=3) for w in report.weeks), [w.load for w in report.weeks],
+           width=_bar_width(report),
            color=COLOURS["load"], alpha=0.5, label="weekly load (TRIMP)")
     ax.set_ylabel("weekly load")
     ramp = ax.twinx()
