@@ -89,7 +89,7 @@ def render_html(report: ProgressReport, png: bytes | None) -> str:
     parts.append(f"<p class='muted'>Heart-rate anchors: max {report.anchors.max_bpm:.0f}, resting"
                  f" {report.anchors.resting_bpm:.0f}, easy up to {report.easy_max_hr_bpm:.0f} bpm"
                  + (f" (estimated: {', '.join(report.anchors.estimated)})" if report.anchors.estimated else "")
-                 + ". Load is Banister TRIMP (1 h at threshold = 100); the ramp is the last 7 days' load over that of the"
-                 " 28 days before them.</p>")
+                 + ". Load is Banister TRIMP (1 h at threshold = 100); the ramp is the last 7 days' load over"
+                 " that of the 28 days before them.</p>")
     parts.append("</body></html>")
     return "".join(parts)
