@@ -47,18 +47,19 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pose_sync.analysis import analyse_run
-from pose_sync.analysis.speed_curve import CurveHistory
 from pose_sync.config import Config
 from pose_sync.connectors import Connector, RemoteActivity
 from pose_sync.errors import AuthError, InputError, NotFound, PoseSyncError, RateLimited, RemoteError
-from pose_sync.importer import OK, Outcome, curve_history, store_fit
 from pose_sync.model import Activity, RunAnalysis, SourceRef
 from pose_sync.notes import content_hash, extract, is_current, merge
-from pose_sync.notes.render import render_note
 from pose_sync.store import QUALITY_STREAMS, NoteCheck, Store, SyncItem, claim_holder
+
+if TYPE_CHECKING:  # decoding, analysis and notes are imported when an activity needs them (a cron sync
+    # with nothing new starts at once)
+    from pose_sync.analysis.speed_curve import CurveHistory
+    from pose_sync.importer import Outcome
 
 MAX_ATTEMPTS = 5                 # then an activity is given up on, so the cursor can move on
 RUN_SPORTS = frozenset({"running", "unknown"})
@@ -243,6 +244,8 @@ class Pipeline:
                 self.store.put_item(platform, remote_id, "stored", run_id=matched)
             return matched, "linked", None
 
+        from pose_sync.importer import OK, store_fit
+
         fetched = connector.fetch(activity)
         gear_id = fetched.gear_id or activity.gear_id
         if fetched.fit_bytes is not None:
@@ -282,6 +285,9 @@ class Pipeline:
         self.store.put_gear(platform, gear_id, name, kind, distance)
 
     def _store_streams(self, activities: list[Activity], gear_id: str | None) -> list[Outcome]:
+        from pose_sync.analysis import analyse_run
+        from pose_sync.importer import OK, Outcome
+
         outcomes: list[Outcome] = []
         for activity in activities:
             if not activity.is_run:
@@ -332,6 +338,8 @@ class Pipeline:
         return "written", None, None
 
     def _render(self, run_id: int) -> str:
+        from pose_sync.notes.render import render_note
+
         run = self.store.get_run(run_id).analysis
         return render_note(run, self.history_before(run), self.config)
 
@@ -451,6 +459,8 @@ class Pipeline:
     def curves(self) -> CurveHistory:
         """Speed-curve evidence of the stored runs (loaded once, kept up to date as runs are stored)."""
         if self._curves is None:
+            from pose_sync.importer import curve_history
+
             self._curves = curve_history(self.store)
         return self._curves
 

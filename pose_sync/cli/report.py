@@ -102,7 +102,7 @@ def _json_default(value: object) -> str:
               help="Weeks to show, up to today [default: 12, or the 12 up to your last run when the last 12"
                    " weeks have none].")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
-              help="Compare form at matched pace after this date with before (default: program.start_date).")
+              help="Compare form at matched pace after DATE (YYYY-MM-DD) with before (default: program.start_date).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, writable=True),
               help="Also write a self-contained HTML report (tables and plots) to this file.")

@@ -53,7 +53,7 @@ def _line(result: ConnectorResult, dry_run: bool = False) -> str:
 @click.command("sync")
 @click.option("--platform", "platforms", multiple=True, metavar="NAME",
               help="Only this connector (repeatable): local, strava, garmin, ...")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
               help="List activities from this date (YYYY-MM-DD) instead of from the last sync.")
 @click.option("--dry-run", is_flag=True,
               help="Fetch and analyse, show every description that would be written; write nothing anywhere"

@@ -94,3 +94,54 @@ def test_report_works_on_a_read_only_data_folder(imported, data_dir, capsys):
 def test_report_on_a_fresh_machine_creates_no_data_folder(data_dir, capsys):
     code, _, err = cli(["report"], capsys)
     assert code == 0 and "no runs stored yet" in err and not data_dir.exists()
+
+
+# --- options where users type them ------------------------------------------------------------
+
+
+def test_global_options_work_after_the_subcommand(data_dir, tmp_path, capsys):
+    elsewhere = tmp_path / "elsewhere"
+    run = str(SAMPLES / "jimmykane_fit-parser/running-with-developer-data.fit")
+    code, _, err = cli(["import", run, "--data-dir", str(elsewhere), "--debug", "-v"], capsys)
+    assert code == 0, err
+    assert (elsewhere / "pose-sync.sqlite3").exists()
+    assert not data_dir.exists()                            # the default data folder was not used
+    config = tmp_path / "c.toml"
+    config.write_text("[athlete]\nmax_heartrate = 180\n")
+    code, _, err = cli(["report", "--config", str(config)], capsys)
+    assert code == 2 and "max_heartrate" in err and "No such option" not in err
+    code, _, err = cli(["analyze", "--debug", str(tmp_path / "missing.fit")], capsys)
+    assert code == 1 and "no such file" in err and "No such option" not in err
+
+
+def test_every_subcommand_help_shows_the_global_options(data_dir, capsys):
+    from pose_sync.cli import cli as root
+
+    ctx = root.make_context("pose-sync", ["--help"], resilient_parsing=True)
+    names = root.list_commands(ctx)
+    assert {"analyze", "import", "sync", "report", "plan", "doctor", "rescore", "serve", "strava"} <= set(names)
+    paths = [[n] for n in names] + [["auth", "strava"], ["auth", "garmin"], ["strava", "subscribe"]]
+    for path in paths:
+        code, out, _ = cli([*path, "--help"], capsys)
+        assert code == 0, path
+        for option in ("--config FILE", "--data-dir DIR", "-v, --verbose", "--debug"):
+            assert option in out, (path, option)
+
+
+def test_an_unknown_config_key_suggests_the_nearest_real_one(data_dir, tmp_path, capsys):
+    config = tmp_path / "c.toml"
+    for text, key, meant in [("[athlete]\nmax_heartrate = 180\n", "athlete.max_heartrate", "max_heart_rate_bpm"),
+                             ("[connectors.local]\nfolder = ['/tmp']\n", "connectors.local.folder", "folders"),
+                             ("[sync]\nlookback = 3\n", "sync.lookback", "lookback_days")]:
+        config.write_text(text)
+        code, _, err = cli(["--config", str(config), "sync"], capsys)
+        assert code == 2 and f"{key}: unknown key: did you mean {meant!r}?" in err, err
+    config.write_text("[athlete]\nzzzz = 1\n")
+    code, _, err = cli(["--config", str(config), "report"], capsys)
+    assert code == 2 and "did you mean" not in err and "config.example.toml" in err
+
+
+def test_since_shows_date_as_its_metavar(capsys):
+    for command in ("sync", "report"):
+        _, out, _ = cli([command, "--help"], capsys)
+        assert "--since DATE" in out and "%Y" not in out
