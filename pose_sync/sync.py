@@ -90,6 +90,7 @@ class ItemResult:
     reason: str | None = None
     preview: str | None = None
     due_in_s: float | None = None
+    repeat: bool = False        # failed in an earlier sync too: reported then; `doctor` lists it
 
     @property
     def label(self) -> str:
@@ -125,6 +126,7 @@ class ConnectorResult:
         # new: finished in this pass (a dry run: would be); a run still settling counts when its note is written
         return {"new": self.count("done") + self.count("dry-run"), "skipped": self.count("skipped"),
                 "failed": self.count("failed"),
+                "still_failing": sum(1 for item in self.items if item.status == "failed" and item.repeat),
                 "already": self.count("already"), "notes_written": self.notes("written", "restored"),
                 "settling": len(self.settling), "busy": self.count("busy"), "restored": self.notes("restored"),
                 "respected": self.notes("respected"),
@@ -209,7 +211,7 @@ class Pipeline:
             attempts = (item.attempts if item else 0) + 1
             state = "gave_up" if attempts >= MAX_ATTEMPTS else "failed"
             self.store.put_item(platform, remote_id, state, error=str(exc), attempt=True)
-            return ItemResult(platform, remote_id, "failed", reason=str(exc))
+            return ItemResult(platform, remote_id, "failed", reason=str(exc), repeat=attempts > 1)
 
     def _advance(self, connector: Connector, activity: RemoteActivity, run_id: int | None) -> ItemResult:
         platform, remote_id = activity.platform, activity.remote_id

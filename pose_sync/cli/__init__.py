@@ -144,6 +144,7 @@ def cli(ctx: click.Context, config_path: str | None, data_dir: str | None, verbo
 
     logging.basicConfig(level=_log_level(debug, verbose), format="%(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
+    logging.getLogger().setLevel(_log_level(debug, verbose))  # each run its own level (tests run several)
     install_log_redaction()
     ctx.obj = App(config_path=config_path, data_dir_option=data_dir, debug=debug, verbose=verbose)
     ctx.call_on_close(ctx.obj.close)

@@ -48,7 +48,7 @@ def run_batch(app: App, paths: Iterable[str], process: Callable[[FitInput], list
         task = progress.add_task("analysing", total=len(items))
         for item in items:
             if isinstance(item, InputError):
-                outcomes = [_error_outcome(item, item.message)]
+                outcomes = [_error_outcome(item, str(item))]
             else:
                 progress.update(task, description=item.path.name)
                 try:

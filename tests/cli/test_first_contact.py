@@ -3,10 +3,13 @@ options where people type them, and nothing said as nothing (issue 11)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import shutil
 import stat
+import subprocess
 
 import pytest
 
@@ -76,19 +79,46 @@ def test_an_empty_window_draws_no_plot_and_says_why(imported, tmp_path, capsys):
     assert "Weeks" not in out                               # no table of empty weeks
 
 
-def test_report_works_on_a_read_only_data_folder(imported, data_dir, capsys):
-    before = {p: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()}
-    modes = {p: p.stat().st_mode for p in [data_dir, *data_dir.rglob("*")]}
+@contextlib.contextmanager
+def read_only(folder):
+    """``folder`` and everything in it read-only, for root too (immutable) or by permissions otherwise."""
+    paths = [folder, *folder.rglob("*")]
+    if os.geteuid() == 0:
+        if shutil.which("chattr") is None or subprocess.run(["chattr", "-R", "+i", str(folder)]).returncode:
+            pytest.skip("running as root without chattr +i: nothing here can make a folder read-only")
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-R", "-i", str(folder)], check=True)
+        return
+    modes = {p: stat.S_IMODE(p.stat().st_mode) for p in paths}
     try:
-        for p in sorted(modes, key=lambda p: -len(p.parts)):
-            os.chmod(p, stat.S_IMODE(modes[p]) & ~0o222)
-        code, out, err = cli(["report", "--today", "2026-12-03"], capsys)
-        assert code == 0, err
-        assert "Weeks" in out and not err.startswith("error")
-        assert {p: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()} == before
+        for p in sorted(paths, key=lambda p: -len(p.parts)):
+            os.chmod(p, modes[p] & ~0o222)
+        yield
     finally:
         for p, mode in modes.items():
-            os.chmod(p, stat.S_IMODE(mode))
+            os.chmod(p, mode)
+
+
+def test_report_and_doctor_work_on_a_read_only_data_folder(imported, data_dir, capsys):
+    before = {p: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()}
+    with read_only(data_dir):
+        code, out, err = cli(["report", "--today", "2026-12-03"], capsys)
+        assert code == 0, err
+        assert "Weeks" in out and "11.2" in out and "error" not in err
+        code, out, err = cli(["doctor"], capsys)
+        assert "not writable (report works" in out and "unexpected" not in out + err
+    assert {p: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()} == before
+
+
+def test_rescore_and_import_on_a_read_only_data_folder_fail_in_one_clean_line(imported, data_dir, capsys):
+    with read_only(data_dir):
+        code, _, err = cli(["rescore", "--all"], capsys)
+        assert code == 2 and err.count("\n") == 1 and f"error: data directory {data_dir} is not writable" in err
+        assert "unexpected" not in err and "Traceback" not in err
+        code, _, err = cli(["import", str(SAMPLES / "jimmykane_fit-parser/running-with-developer-data.fit")], capsys)
+        assert code == 2 and err.count("\n") == 1 and "report` and `doctor` work on one" in err
 
 
 def test_report_on_a_fresh_machine_creates_no_data_folder(data_dir, capsys):
@@ -145,3 +175,88 @@ def test_since_shows_date_as_its_metavar(capsys):
     for command in ("sync", "report"):
         _, out, _ = cli([command, "--help"], capsys)
         assert "--since DATE" in out and "%Y" not in out
+
+
+# --- nothing found is said, by name ------------------------------------------------------------
+
+RUN = SAMPLES / "jimmykane_fit-parser/running-with-developer-data.fit"
+
+
+def test_a_folder_or_zip_with_no_fit_file_gets_its_own_line_naming_it(data_dir, tmp_path, capsys):
+    import zipfile
+
+    empty = tmp_path / "empty-export"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("hello")
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("activities/readme.txt", "no runs here")
+    code, out, err = cli(["analyze", str(empty), str(archive)], capsys)
+    assert code == 1
+    assert f"error: {empty}: no FIT files in this folder (1 other file(s)" in err
+    assert f"error: {archive}: no FIT files in this zip (1 other file(s)" in err
+    code, out, _ = cli(["import", "--json", str(empty)], capsys)
+    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert code == 1 and len(lines) == 1
+    assert lines[0]["status"] == "error" and lines[0]["source"]["path"] == str(empty)
+    assert lines[0]["reason"].startswith("no FIT files in this folder")
+
+
+def test_a_text_file_is_not_a_fit_file_rather_than_a_truncated_one(data_dir, tmp_path, capsys):
+    text = tmp_path / "x.fit"
+    text.write_bytes(b"hi\n")
+    code, _, err = cli(["analyze", str(text)], capsys)
+    assert code == 1 and f"error: {text}: not a FIT file" in err and "truncated" not in err
+
+
+def test_hidden_files_and_macos_resource_forks_are_not_inputs(data_dir, tmp_path, capsys):
+    watch = tmp_path / "watch"
+    (watch / ".Trashes").mkdir(parents=True)
+    (watch / "run.fit").write_bytes(RUN.read_bytes())
+    (watch / "._run.fit").write_bytes(b"\x00\x05\x16\x07Mac OS X        ")
+    (watch / ".Trashes" / "old.fit").write_bytes(b"junk")
+    code, out, err = cli(["import", "--json", str(watch)], capsys)
+    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert code == 0, err
+    assert [line["source"]["path"] for line in lines] == [str(watch / "run.fit")]
+
+
+def test_a_file_that_keeps_failing_in_a_watched_folder_is_reported_once_then_by_doctor(data_dir, tmp_path, capsys,
+                                                                                        monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")  # doctor's table, unwrapped
+    watch = tmp_path / "watch"
+    watch.mkdir()
+    (watch / "run.fit").write_bytes(RUN.read_bytes())
+    (watch / "broken.fit").write_bytes(RUN.read_bytes()[:14] + b"\xff" * 40)
+    config = tmp_path / "c.toml"
+    config.write_text(f"[connectors.local]\nfolders = [{str(watch)!r}]\n[notes]\nsettle_minutes = 0\n")
+    code, out, err = cli(["--config", str(config), "sync"], capsys)
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert code == 1 and len(errors) == 1 and "broken.fit" in errors[0] and "local: 1 new" in out
+    for _ in range(2):
+        code, out, err = cli(["--config", str(config), "sync"], capsys)
+        assert code == 0 and "broken.fit" not in err, err
+        assert "1 still failing as before (`pose-sync doctor` lists them)" in out
+    code, out, _ = cli(["--config", str(config), "doctor"], capsys)
+    assert "failing" in out and "broken.fit" in out
+
+
+# --- doctor --------------------------------------------------------------------------------------------
+
+
+def test_doctor_with_nothing_configured_names_the_next_step(data_dir, capsys):
+    code, out, _ = cli(["doctor"], capsys)
+    assert "next step" in out and "warn" in out
+    assert "[connectors.local]" in out and "pose-sync auth strava" in out and "pose-sync auth garmin" in out
+    code_sync, _, err = cli(["sync"], capsys)
+    assert code_sync == 2 and "no platform to sync" in err
+    assert not data_dir.exists()                            # doctor created nothing
+
+
+def test_doctor_exits_2_on_a_bad_connector_section_as_its_help_says(data_dir, tmp_path, capsys):
+    config = tmp_path / "c.toml"
+    config.write_text("[connectors.local]\nfolders = 3\n")
+    code, out, _ = cli(["--config", str(config), "doctor"], capsys)
+    assert code == 2 and "connectors.local.folders" in out
+    _, help_text, _ = cli(["doctor", "--help"], capsys)
+    assert "2 when\n" in help_text or "2 when" in help_text.replace("\n", " ")
