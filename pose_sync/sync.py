@@ -126,7 +126,6 @@ class ConnectorResult:
         # new: finished in this pass (a dry run: would be); a run still settling counts when its note is written
         return {"new": self.count("done") + self.count("dry-run"), "skipped": self.count("skipped"),
                 "failed": self.count("failed"),
-                "still_failing": sum(1 for item in self.items if item.status == "failed" and item.repeat),
                 "already": self.count("already"), "notes_written": self.notes("written", "restored"),
                 "settling": len(self.settling), "busy": self.count("busy"), "restored": self.notes("restored"),
                 "respected": self.notes("respected"),

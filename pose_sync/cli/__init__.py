@@ -81,7 +81,19 @@ def global_options() -> list[click.Option]:
 
 
 class PoseSyncGroup(LazyGroup):
-    """Adds the global options to every command it hands out, plugins' included, at any depth."""
+    """Adds the global options to every command it hands out, plugins' included, at any depth, and
+    suggests the nearest command for a typo."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
+                                                                             list[str]]:
+        name = click.utils.make_str(args[0]) if args else ""
+        if args and self.get_command(ctx, name) is None and not name.startswith("-"):
+            import difflib
+
+            near = difflib.get_close_matches(name, self.list_commands(ctx), n=1, cutoff=0.6)
+            if near:
+                ctx.fail(f"No such command {name!r}. Did you mean {near[0]!r}?")
+        return super().resolve_command(ctx, args)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)

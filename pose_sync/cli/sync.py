@@ -30,10 +30,11 @@ def chosen_platforms(app: App, requested: tuple[str, ...]) -> list[str]:
 
 def _line(result: ConnectorResult, dry_run: bool = False) -> str:
     s = result.summary()
-    text = (f"{result.connector}: {s['new']} new, {s['skipped']} skipped, {s['failed'] - s['still_failing']} failed, "
+    again = sum(1 for item in result.items if item.status == "failed" and item.repeat)
+    text = (f"{result.connector}: {s['new']} new, {s['skipped']} skipped, {s['failed'] - again} failed, "
             f"{s['notes_written']} note(s) written")
-    if s["still_failing"]:
-        text += f"; {s['still_failing']} still failing as before (`pose-sync doctor` lists them)"
+    if again:
+        text += f"; {again} still failing as before (`pose-sync doctor` lists them)"
     settling = result.settling
     if settling:
         wait = minutes_left(max(i.due_in_s or 0 for i in settling))

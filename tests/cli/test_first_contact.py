@@ -260,3 +260,23 @@ def test_doctor_exits_2_on_a_bad_connector_section_as_its_help_says(data_dir, tm
     assert code == 2 and "connectors.local.folders" in out
     _, help_text, _ = cli(["doctor", "--help"], capsys)
     assert "2 when\n" in help_text or "2 when" in help_text.replace("\n", " ")
+
+
+def test_a_mistyped_command_suggests_the_real_one(capsys):
+    code, _, err = cli(["repot"], capsys)
+    assert code == 2 and "Did you mean 'report'?" in err
+
+
+# --- installing is quiet -------------------------------------------------------------------------------
+
+
+def test_every_pyproject_declares_its_licence_as_an_spdx_string_and_a_plain_editable_layout():
+    import tomllib
+
+    from tests.conftest import ROOT
+
+    for path in [ROOT / "pyproject.toml", *sorted((ROOT / "plugins").glob("*/pyproject.toml"))]:
+        data = tomllib.loads(path.read_text())
+        assert data["project"]["license"] == "MIT", path            # a table is deprecated (setuptools warns)
+        assert any(r.startswith("setuptools>=77") for r in data["build-system"]["requires"]), path
+        assert data["tool"]["setuptools"]["package-dir"] == {"": "."}, path   # a .pth editable install, no warning
