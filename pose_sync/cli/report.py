@@ -70,16 +70,21 @@ def _print(app: App, report: ProgressReport) -> None:
             trends.add_row(*row)
         out.print(trends)
     if report.since:
-        table = Table(title=f"Since {report.since}, against before (matched pace, 95 % interval)", title_justify="left")
-        for header in ("metric", "change", "interval", "verdict", "based on"):
-            table.add_column(header)
+        table = Table(title=f"Since {report.since}, against before (matched pace, 95 % interval)", title_justify="left",
+                      box=box.SIMPLE_HEAD, padding=(0, 1))
+        details = {c.detail for c in report.comparisons}
+        shared = len(details) == 1          # usually every metric rests on the same runs: say it once, below
+        headers = ("metric", "change", "interval", "verdict") + (() if shared else ("based on",))
+        for header in headers:
+            table.add_column(header, no_wrap=header != "based on", justify="right" if header == "change" else "left")
         for c in report.comparisons:
             unit = COMPARISON_UNITS.get(c.metric, "")
-            if c.difference is None:
-                table.add_row(metric_label(c.metric), "-", "-", c.verdict, c.detail)
-            else:
-                table.add_row(metric_label(c.metric), f"{c.difference:+.2f} {unit}",
-                              f"{c.ci_low:+.2f} to {c.ci_high:+.2f}", c.verdict, c.detail)
+            cells = ([metric_label(c.metric), "-", "-", c.verdict] if c.difference is None else
+                     [metric_label(c.metric), f"{c.difference:+.2f} {unit}", f"{c.ci_low:+.2f} to {c.ci_high:+.2f}",
+                      c.verdict])
+            table.add_row(*cells, *(() if shared else (c.detail,)))
+        if shared:
+            table.caption, table.caption_justify = f"based on {details.pop()}", "left"
         out.print(table)
     if report.shoes:
         table = Table(title="Shoes", title_justify="left")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from html import escape
 
 from pose_sync.progression.report import ProgressReport
@@ -61,8 +62,8 @@ def render_html(report: ProgressReport, png: bytes | None) -> str:
     for warning in report.warnings:
         css = "warn danger" if "danger" in warning else "warn"
         parts.append(f"<div class='{css}'>{escape(warning)}</div>")
-    if report.window_note:
-        parts.append(f"<p>{escape(report.window_note)}</p>")
+    if report.window_note:  # `--weeks 41` as code, the way the terminal shows a command
+        parts.append("<p>" + re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(report.window_note)) + "</p>")
     if png:
         parts.append(f"<img alt='progression plots' src='data:image/png;base64,{base64.b64encode(png).decode()}'>")
     parts.append("<h2>Weeks</h2>" + _weeks_table(report))
