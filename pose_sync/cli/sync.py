@@ -6,7 +6,6 @@ import contextlib
 from datetime import datetime, timedelta, timezone
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from pose_sync.cli.app import App
 from pose_sync.connectors import Connector
@@ -175,6 +174,8 @@ def _push_workouts(app: App, store: Store, connector: Connector, dry_run: bool) 
 
 def _sync_one(app: App, pipeline: Pipeline, connector: Connector, since: datetime | None,
               show_progress: bool) -> ConnectorResult:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  # only a watched sync shows it
+
     progress = Progress(TextColumn(f"{connector.name}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.description}"), console=app.err, transient=True,
                         disable=not show_progress)
