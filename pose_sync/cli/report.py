@@ -142,9 +142,11 @@ def command(app: App, weeks: int | None, since: datetime | None, as_json: bool, 
         data.pop("days")
         app.out.print_json(json.dumps(data, default=_json_default))
     else:
-        if not stored:
-            app.err.print("no runs stored yet: run `pose-sync import PATH` or `pose-sync sync` first")
-        _print(app, report)
+        if not stored:  # nothing else to say yet (estimated heart-rate anchors of no runs are noise)
+            app.err.print("no runs stored yet: run `pose-sync import PATH` or `pose-sync sync` first",
+                          markup=False, highlight=False)
+        else:
+            _print(app, report)
     if (html_path or png_path) and not report.runs_in_window:
         # never an empty plot: say why nothing was drawn
         why = "no runs stored yet" if not stored else report.window_note or "no runs in this window"
