@@ -125,3 +125,22 @@ def test_the_html_has_the_form_by_week_table_the_terminal_shows():
     headers, rows = trend_table(shown)
     assert "Form at your usual pace, by week" in page
     assert all(h in page for h in headers) and rows[0][-1] in page
+
+
+def test_easy_and_hard_have_colours_apart_and_a_panel_without_data_says_why():
+    from matplotlib.colors import to_rgb
+
+    from pose_sync.progression.plots import COLOURS, _plot_intensity, _plot_load, _plot_pair
+
+    easy, hard = to_rgb(COLOURS["easy"]), to_rgb(COLOURS["hard"])
+    assert sum(abs(a - b) for a, b in zip(easy, hard, strict=True)) > 1.0
+    runs = [run(START + timedelta(days=d), cadence=None, contact=None, oscillation=None, hr=None) for d in (1, 3)]
+    shown = report(runs, START + timedelta(days=6))
+    figure, axes = plt.subplots(1, 3)
+    _plot_pair(axes[0], shown, ("stance_time_ms", "contact", "red"), ("cadence_spm", "cadence", "blue"), "Contact")
+    _plot_load(axes[1], shown)
+    _plot_intensity(axes[2], shown)
+    texts = [t.get_text() for ax in figure.axes for t in ax.texts]
+    plt.close(figure)
+    assert any("no running dynamics" in t for t in texts)
+    assert any(t.startswith("ramp: building history") for t in texts)   # a week of history: no ratio drawn
