@@ -128,7 +128,8 @@ def test_log_pain_from_the_command_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["--data-dir", str(tmp_path), "log", "pain", "Left Calf", "3", "--date", "2026-10-06",
               "--next-morning"])
-    assert exit_.value.code == 0 and "logged left calf 3/10 on the morning of Tue 06 Oct 2026" in capsys.readouterr().out
+    assert exit_.value.code == 0
+    assert "logged left calf 3/10 on the morning of Tue 06 Oct 2026" in capsys.readouterr().out
     with pytest.raises(SystemExit) as exit_:
         main(["--data-dir", str(tmp_path), "log", "pain", "achilles", "11"])
     assert exit_.value.code == 2
