@@ -131,6 +131,10 @@ def render_note(run: RunAnalysis, history: Sequence[RunAnalysis], config: Config
     body = body or BodyContext()
     third = [part for part in (_economy(run, history), _ramp(run, history, config, body), _week(run, config))
              if part]
-    lines = [_form_line(run, history), _metrics_line(run), " · ".join(third)]
+    form = _form_line(run, history)
+    loss = _steady(run, "step_speed_loss_pct")
+    if loss:  # HRM 600 only: left out when the run has none
+        form += f" · step speed loss {loss:.1f} %"
+    lines = [form, _metrics_line(run), " · ".join(third)]
     pain = _pain(run, config, body)
     return "\n".join(lines + ([pain] if pain else []))

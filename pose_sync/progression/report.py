@@ -26,7 +26,14 @@ from pose_sync.progression.load import (
     weeks_between,
 )
 from pose_sync.progression.program import builtin_program, program_week
-from pose_sync.progression.trends import TREND_METRICS, Comparison, MetricTrend, before_after, weekly_trend
+from pose_sync.progression.trends import (
+    OPTIONAL_TREND_METRICS,
+    TREND_METRICS,
+    Comparison,
+    MetricTrend,
+    before_after,
+    weekly_trend,
+)
 
 
 @dataclass(frozen=True)
@@ -124,9 +131,11 @@ def build_report(runs: Sequence[tuple[RunAnalysis, str | None]], gear: Mapping[s
             warnings.append(f"minimalist shoe {shoe.name or shoe.gear_id}: {shoe.last_week_km:.1f} km this week,"
                             f" the ramp allows {shoe.allowed_week_km:.1f} km")
 
-    metric_trends = tuple(weekly_trend(window, m) for m in TREND_METRICS)
+    metrics = TREND_METRICS + tuple(m for m in OPTIONAL_TREND_METRICS
+                                    if any(m in b.metrics for r in analyses for b in r.speed_bands))
+    metric_trends = tuple(weekly_trend(window, m) for m in metrics)
     since = since or config.program.start_date
-    comparisons = tuple(before_after(analyses, m, since) for m in TREND_METRICS) if since else ()
+    comparisons = tuple(before_after(analyses, m, since) for m in metrics) if since else ()
 
     program = builtin_program()
     week_no = phase = None
