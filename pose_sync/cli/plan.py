@@ -60,7 +60,10 @@ def command(app: App, days: int, as_json: bool, export_dir: str | None, push_to:
     repetitions cut. Pain you reported (`pose-sync log pain`, or a line
     like "pain: achilles 3" in a description) above 5/10, not settled by
     the next morning or rising week to week turns intervals and drills
-    into easy running. The plan says why. Targets come from your threshold
+    into easy running. Minimalist shoes ([shoes] minimalist) follow their
+    transition plan (one short run in week 1, two in week 2, three in
+    week 3, then +10 % a week while pain stays low): the plan names the
+    shoe for the short easy sessions that fit. The plan says why. Targets come from your threshold
     pace and heart rate (config), or are estimated from your runs.
 
     \b
@@ -104,10 +107,10 @@ def _print(app: App, result) -> None:  # type: ignore[no-untyped-def]
         else:
             app.out.print(f"{name}: {ramp.reason}", highlight=False)
     table = Table(title="Next sessions", title_justify="left", show_lines=False)
-    for header in ("date", "session", "steps"):
+    for header in ("date", "session", "shoes", "steps"):
         table.add_column(header)
     for workout in result.workouts:
-        table.add_row(f"{workout.scheduled_date:%a %d %b}", workout.name, describe(workout))
+        table.add_row(f"{workout.scheduled_date:%a %d %b}", workout.name, workout.shoe or "usual", describe(workout))
     app.out.print(table)
     for note in result.notes:
         app.out.print(f"! {note}", style="yellow", markup=False, highlight=False)

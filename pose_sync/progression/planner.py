@@ -25,6 +25,7 @@ from pose_sync.progression.load import RampState, load_history, ramp_state
 from pose_sync.progression.pain_monitor import CUT, PainVerdict, assess
 from pose_sync.progression.program import Program, Session, builtin_program, program_week
 from pose_sync.progression.tissue import binding_note, stricter, tissue_history, tissue_ramp_state
+from pose_sync.progression.transition import ShoeTransition, next_allowance, transitions
 from pose_sync.workouts.model import Duration, DurationKind, Repeat, Step, StepKind, Target, TargetKind, Workout
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -48,6 +49,7 @@ class Plan:
     heart_ramp: RampState | None = None
     tissue_ramp: RampState | None = None
     pain: PainVerdict | None = None
+    transitions: tuple[ShoeTransition, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,49 @@ def _pain_adapt(session: Session, pain: PainVerdict | None, program: Program) ->
     return session, None
 
 
+MIN_MINIMALIST_EASY_MIN = 8      # a minimalist run shorter than this is not worth the change of shoes
+SHOE_SESSIONS = ("drills_easy",)   # short easy running: what a transition plan puts in new shoes
+
+
+class _ShoePlanner:
+    """Puts each minimalist shoe's remaining allowance into the proposed sessions, shortest sessions first."""
+
+    def __init__(self, plans: Sequence[ShoeTransition], pain: PainVerdict | None, body: BodyContext,
+                 config: Config, speed_mps: float) -> None:
+        self.plans, self.pain, self.body, self.config, self.speed = plans, pain, body, config, speed_mps
+        self.used: dict[tuple[str, date], tuple[int, float]] = {}
+
+    def assign(self, day: date, session: Session) -> tuple[Session, str | None, str | None]:
+        """(session, shoe name, why): the session in a minimalist shoe when the allowance has room for it."""
+        if session.kind not in SHOE_SESSIONS or not session.easy_minutes:
+            return session, None, None
+        if self.pain is not None and self.pain.level == "cut":
+            return session, None, None        # pain above the model's line: usual shoes until it settles
+        for shoe in self.plans:
+            runs_left, km_left, held = next_allowance(shoe, self.body.pain, self.config, day)
+            monday = day - timedelta(days=day.weekday())
+            runs_used, km_used = self.used.get((shoe.gear_id, monday), (0, 0.0))
+            km_left -= km_used
+            if runs_left is not None:
+                runs_left -= runs_used
+                if runs_left <= 0:
+                    continue
+            km_per_min = self.speed * 60 / 1000
+            # the easy part in the new shoes; warm-up, drills and cool-down in the usual ones
+            easy = min(round(session.easy_minutes), int(km_left / km_per_min))
+            if easy < MIN_MINIMALIST_EASY_MIN:
+                continue
+            km = round(easy * km_per_min, 1)
+            self.used[(shoe.gear_id, monday)] = (runs_used + 1, km_used + km)
+            changed = session.model_copy(update={"easy_minutes": easy}) if easy < session.easy_minutes else session
+            why = (f"the easy {easy} min in {shoe.label} (minimalist plan week {shoe.current.step}"
+                   f"{', ' + held if held else ''}: about {km:.1f} km"
+                   + (", shortened to fit" if changed is not session else "") + "; warm-up, drills and cool-down"
+                   " in your usual shoes)")
+            return changed, shoe.label, why
+        return session, None, None
+
+
 def plan(runs: Sequence[RunAnalysis], config: Config, today: date, *, days: int = 7,
          program: Program | None = None, body: BodyContext | None = None) -> Plan:
     """Sessions for the ``days`` after ``today``, from the program, the stricter ramp and pain on ``today``.
@@ -211,7 +256,12 @@ def plan(runs: Sequence[RunAnalysis], config: Config, today: date, *, days: int 
     pain = assess(body.pain, today, config) if body.pain else None
     if pain is not None and pain.reasons and not pain.restricts:
         notes.append(f"pain: {pain.summary()}; sessions as planned")
+    shoe_plans = tuple(transitions([(r, body.gear_of(r)) for r in past], body.gear_names, body.pain, config, today))
+    for shoe in shoe_plans:
+        if shoe.current.exceeded:
+            notes.append(f"minimalist shoe {shoe.label}: {shoe.current.why}")
     paces = _paces(past, config, history.threshold_mps, today)
+    shoes = _ShoePlanner(shoe_plans, pain, body, config, paces.steady_mps)
     if config.athlete.threshold_pace_s_per_km is None:
         notes.append("threshold pace estimated from your fastest steady running; set athlete.threshold_pace_s_per_km"
                      " for exact targets")
@@ -228,7 +278,8 @@ def plan(runs: Sequence[RunAnalysis], config: Config, today: date, *, days: int 
             continue
         session, why = _adapt(session, ramp, program)
         session, hurt = _pain_adapt(session, pain, program)
-        why = "; ".join(w for w in (why, hurt) if w) or None
+        session, shoe, in_shoe = shoes.assign(day, session)
+        why = "; ".join(w for w in (why, hurt, in_shoe) if w) or None
         if why:
             notes.append(f"{day}: {why}")
         phase = program.phase_of(week)
@@ -240,8 +291,9 @@ def plan(runs: Sequence[RunAnalysis], config: Config, today: date, *, days: int 
             description=f"{phase.name}: {phase.focus}" + (f" ({why})" if why else ""),
             program_week=week,
             tags=(session.kind,),
+            shoe=shoe,
         ))
     if not workouts and program_week(start, today + timedelta(days=1)) > program.program.weeks:
         notes.append(f"the {program.program.weeks}-week program is complete: compare before and after with"
                      f" `pose-sync report --since {start}`")
-    return Plan(start, ramp, tuple(workouts), tuple(notes), heart, tissue, pain)
+    return Plan(start, ramp, tuple(workouts), tuple(notes), heart, tissue, pain, shoe_plans)
