@@ -102,7 +102,8 @@ def test_easy_hard_split_from_heart_rate_or_pace():
 
 
 def test_minimalist_shoes_get_their_own_slower_ramp():
-    config = Config.model_validate({"shoes": {"minimalist": ["Vivobarefoot Primus"], "minimalist_start_km_per_week": 2.4,
+    config = Config.model_validate({"shoes": {"minimalist": ["Vivobarefoot Primus"],
+                                              "minimalist_start_km_per_week": 2.4,
                                               "minimalist_weekly_increase_pct": 10}})
     today = D0 + timedelta(weeks=2, days=3)
     runs = [(run(D0 + timedelta(days=1), speed=3.0, minutes=25), "g1"),              # 4.5 km, week 1
