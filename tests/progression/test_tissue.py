@@ -128,3 +128,21 @@ def test_stricter_prefers_the_worse_verdict_then_the_one_nearer_danger():
                                               gear_names=GEAR_NAMES).on(today), CONFIG)
     assert stricter(heart, tissue) is tissue and stricter(tissue, heart) is tissue
     assert stricter(heart, None) is heart and stricter(None, None) is None
+
+
+def test_reported_drill_minutes_add_to_the_day_they_were_done():
+    runs, gear = _weeks(4, slow_minimalist=False)
+    today = D0 + timedelta(days=34)
+    plain = tissue_history(runs, CONFIG, until=today, gear=gear, gear_names=GEAR_NAMES)
+    drilled = tissue_history(runs, CONFIG, until=today, gear=gear, gear_names=GEAR_NAMES, drills={today: 12.0})
+    assert drilled.on(today).load - plain.on(today).load == pytest.approx(12 * 60 * 3.0 / 1000 * 1.5)
+    assert drilled.on(today).acute - plain.on(today).acute == pytest.approx(drill_load(12, CONFIG) / 7)
+
+
+def test_the_note_names_the_tissue_ramp_when_it_binds():
+    from pose_sync.notes.render import render_note
+
+    runs, gear = _weeks(4, slow_minimalist=True)
+    note = render_note(runs[-1], runs[:-1], CONFIG, body=BodyContext(gear=gear, gear_names=GEAR_NAMES))
+    assert "tissue load ramp 1.40 (danger; heart-rate 1.00)" in note.split("\n")[2]
+    assert "load ramp 1.00 (safe)" in render_note(runs[-1], runs[:-1], CONFIG)   # without the shoes

@@ -59,7 +59,7 @@ def _plan(data_dir: Path, config: Config, today: date):
 
 
 def test_pain_6_on_tuesday_makes_the_next_sessions_easier_and_says_why(tmp_path, fit_files):
-    text = "Calf tight on the hills.\r\npain: achilles 6\r\nOtherwise fine."
+    text = "Calf tight on the hills.\r\npain: achilles 6\r\ndrills: 10\r\nOtherwise fine."
     platform = _platform(tmp_path, fit_files, text)
     config = Config.model_validate(CONFIG)
     _sync(tmp_path / "d", platform, config)
@@ -69,6 +69,7 @@ def test_pain_6_on_tuesday_makes_the_next_sessions_easier_and_says_why(tmp_path,
     with Store.open(tmp_path / "d") as store:
         assert [(p.day, p.site, p.score, p.platform) for p in store.pain_reports()] == [
             (TUESDAY, "achilles", 6.0, "memory")]
+        assert store.drill_minutes_by_day() == {TUESDAY: 10.0}       # counted in the tissue load
     result = _plan(tmp_path / "d", config, TUESDAY)
     assert result.pain is not None and result.pain.level == "cut"
     kinds = [w.tags[0] for w in result.workouts]
