@@ -110,8 +110,8 @@ def json_line(outcome: Outcome) -> str:
 def pace(speed_mps: float | None) -> str:
     if not speed_mps or speed_mps <= 0:
         return "-"
-    seconds = 1000.0 / speed_mps
-    return f"{int(seconds // 60)}:{int(round(seconds % 60)):02d}/km"
+    seconds = int(round(1000.0 / speed_mps))
+    return f"{seconds // 60}:{seconds % 60:02d}/km"
 
 
 def duration(seconds: float) -> str:
@@ -168,6 +168,33 @@ def _form_table(a: RunAnalysis) -> Table:
     return table
 
 
+def _by_speed_table(a: RunAnalysis) -> Table | None:
+    """Form per pace band of this run: the check that the score does not just follow pace.
+
+    With a speed model that fits, a runner whose form does not change scores
+    alike at every pace; a trend down this table means form fell with pace
+    (or with time: bands run late in a run carry its fatigue too).
+    """
+    bands = [b for b in a.form.by_speed if b.score is not None]   # each band has >= 120 s of steady running
+    if len(bands) < 2:
+        return None
+    shown = [m for m in ("cadence_spm", "stance_time_ms", "vertical_oscillation_cm")
+             if any(m in b.metrics for b in bands)]
+    table = Table(title=f"Form across your paces: yours / expected at that pace ({a.form.speed_curve})",
+                  title_justify="left", box=None, pad_edge=False)
+    headers = {"cadence_spm": "cadence spm", "stance_time_ms": "contact ms", "vertical_oscillation_cm": "bounce cm"}
+    for column in ("pace", "time", "score", *(headers[m] for m in shown)):
+        table.add_column(column, justify="right")
+    for b in bands:
+        cells = []
+        for m in shown:
+            at = b.metrics.get(m)
+            digits = 1 if m == "vertical_oscillation_cm" else 0
+            cells.append(f"{at.value:.{digits}f} / {at.expected:.{digits}f}" if at else "-")
+        table.add_row(pace(b.speed_mps), duration(b.seconds), f"{b.score:.0f}", *cells)
+    return table
+
+
 def render_run(console: Console, outcome: Outcome) -> None:
     """The terminal report for one analysed run."""
     a = outcome.analysis
@@ -196,6 +223,9 @@ def render_run(console: Console, outcome: Outcome) -> None:
     parts += [verdict, Text()]
     if a.form.components:
         parts += [_form_table(a), Text()]
+    by_speed = _by_speed_table(a)
+    if by_speed is not None:
+        parts += [by_speed, Text()]
     parts.append(_averages_table(a.averages, a.device_summary))
     lines = Text()
     if a.drift:
