@@ -159,6 +159,7 @@ class Pipeline:
         self.holder = claim_holder()
         self._history: list[tuple[float, int, RunAnalysis]] | None = None
         self._curves: CurveHistory | None = None
+        self._gear: dict[SourceRef, str | None] | None = None   # the shoe of each stored run, for the tissue ramp
 
     @property
     def settle_s(self) -> float:
@@ -217,6 +218,7 @@ class Pipeline:
         stored, description = "unchanged", None
         if run_id is None:
             step = self._store_step(connector, activity)
+            self._gear = None  # a run (or its shoe) may have been stored
             if isinstance(step, ItemResult):
                 return step
             run_id, stored, description = step
@@ -357,9 +359,10 @@ class Pipeline:
 
     def _body(self) -> BodyContext:
         """Shoes of the stored runs, shoe names, pain and drill reports: what the note's tissue ramp and pain need."""
-        gear = self.store.run_gear()
-        return BodyContext({analysis.source: gear.get(run_id) for _, run_id, analysis in self._stored_history()},
-                           self.store.gear_names(), tuple(self.store.pain_reports()),
+        if self._gear is None:
+            gear = self.store.run_gear()
+            self._gear = {analysis.source: gear.get(run_id) for _, run_id, analysis in self._stored_history()}
+        return BodyContext(self._gear, self.store.gear_names(), tuple(self.store.pain_reports()),
                            self.store.drill_minutes_by_day())
 
     def _settle_left(self, item: SyncItem | None) -> float:

@@ -100,7 +100,8 @@ def _print(app: App, result) -> None:  # type: ignore[no-untyped-def]
     for ramp in (result.heart_ramp, result.tissue_ramp):
         if ramp is None:
             continue
-        bound = " (binds)" if ramp is result.ramp and result.heart_ramp and result.tissue_ramp else ""
+        bound = " (binds)" if ramp is result.ramp and result.heart_ramp and result.tissue_ramp \
+            and ramp.level in ("caution", "danger") else ""
         name = ramp.label[0].upper() + ramp.label[1:]
         if ramp.acwr is not None:
             app.out.print(f"{name} {ramp.acwr:.2f} ({ramp.level}){bound}", highlight=False)

@@ -93,7 +93,8 @@ def assess(reports: Sequence[PainReport], today: date, config: Config) -> PainVe
                     why += " (settled by the next morning)"
                 elif during and today <= during[-1].day + timedelta(days=1):
                     name = f'"{site}"' if " " in site else site
-                    why += f" (tell how it is tomorrow morning: pose-sync log pain {name} N --next-morning)"
+                    when = "tomorrow morning" if today == during[-1].day else "this morning"
+                    why += f" (how is it {when}? pose-sync log pain {name} N --next-morning)"
         if _RANK[site_level] > _RANK[level]:
             level = site_level
         reasons.append(why)
