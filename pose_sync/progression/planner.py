@@ -278,7 +278,7 @@ def plan(runs: Sequence[RunAnalysis], config: Config, today: date, *, days: int 
             continue
         session, why = _adapt(session, ramp, program)
         session, hurt = _pain_adapt(session, pain, program)
-        session, shoe, in_shoe = shoes.assign(day, session)
+        session, shoe_name, in_shoe = shoes.assign(day, session)
         why = "; ".join(w for w in (why, hurt, in_shoe) if w) or None
         if why:
             notes.append(f"{day}: {why}")
@@ -291,7 +291,7 @@ def plan(runs: Sequence[RunAnalysis], config: Config, today: date, *, days: int 
             description=f"{phase.name}: {phase.focus}" + (f" ({why})" if why else ""),
             program_week=week,
             tags=(session.kind,),
-            shoe=shoe,
+            shoe=shoe_name,
         ))
     if not workouts and program_week(start, today + timedelta(days=1)) > program.program.weeks:
         notes.append(f"the {program.program.weeks}-week program is complete: compare before and after with"
