@@ -53,14 +53,17 @@ def build_injury(analyses: Sequence[RunAnalysis], body: BodyContext, config: Con
     day = history.on(today)
     tissue = tissue_ramp_state(day, config) if day is not None else None
     ramp = stricter(heart_ramp, tissue)
-    loads = {id(r): load for r, load in history.run_loads}
+    by_week: dict[date, float] = {}
+    for run, load in history.run_loads:
+        monday = week_start(run.start_time.date())
+        by_week[monday] = by_week.get(monday, 0.0) + load
     pain = tuple(p for p in body.pain if first_week <= p.day <= today)
     weeks = []
     for monday in weeks_between(first_week, today):
         end = history.on(min(monday + timedelta(days=6), today))
         scores = [p.score for p in pain if week_start(p.day) == monday]
         weeks.append(TissueWeek(
-            monday, round(sum(loads[id(r)] for r in analyses if week_start(r.start_time.date()) == monday), 1),
+            monday, round(by_week.get(monday, 0.0), 1),
             round(end.acwr, 3) if end and end.acwr is not None else None,
             tissue_ramp_state(end, config).level if end else None, max(scores) if scores else None))
     verdict = assess(body.pain, today, config) if body.pain else None
