@@ -461,6 +461,7 @@ class Pipeline:
         """The check itself, under the claim: one read, and a write only to restore the note once."""
         platform, remote_id = activity.platform, activity.remote_id
         current = connector.read_description(activity)
+        self._read_reports(activity, current)  # pain added since (the read costs nothing extra)
         if extract(current) is not None:
             self.store.set_note_check(platform, remote_id, "ok")  # there (as written, or as the athlete edited it)
             return ItemResult(platform, remote_id, "checked", run_id, note="ok")

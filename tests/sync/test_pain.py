@@ -136,3 +136,19 @@ def test_log_pain_from_the_command_line(tmp_path, capsys):
     assert exit_.value.code == 2
     with Store.open(tmp_path) as store:
         assert store.pain_reports() == [PainReport(TUESDAY, "left calf", 3.0, MORNING, "log", text="left calf 3")]
+
+
+def test_pain_added_after_the_note_is_read_on_the_later_check(tmp_path, fit_files):
+    platform = _platform(tmp_path, fit_files, "Easy one.")
+    config = Config.model_validate(CONFIG)
+    _sync(tmp_path / "d", platform, config)
+    state = platform.state()
+    for activity in state["activities"]:
+        if activity["id"] == "202":   # the athlete adds a line above our note in the app
+            activity["description"] = "Easy one.\npain: heel 3\n" + activity["description"][len("Easy one."):]
+    platform._save(state)
+    edited = platform.description("202")
+    _sync(tmp_path / "d", platform, config)
+    assert platform.description("202") == edited                     # read, not rewritten
+    with Store.open(tmp_path / "d") as store:
+        assert [(p.site, p.score, p.remote_id) for p in store.pain_reports()] == [("heel", 3.0, "202")]
