@@ -26,13 +26,11 @@ PCT = 7.5   # the simulated runner loses 7.5 % of their speed on each contact, a
 
 
 def _with_ssl(legs, *, seed: int = 3) -> tuple[bytes, dict[str, np.ndarray]]:
-    simulated = simulate_run(Runner(), legs, START, seed=seed)
+    """A simulated HRM 600 runner (sim.runner), with the first seconds unmeasured while the strap settles."""
+    simulated = simulate_run(Runner(step_speed_loss_pct=PCT), legs, START, seed=seed, day_effects=False)
     columns = dict(simulated.columns)
-    rng = np.random.default_rng(seed)
-    pct = PCT * (1 + rng.normal(0, 0.02, len(columns["speed_mps"])))
-    pct[:5] = np.nan                                   # not measured while the strap settles
-    columns["step_speed_loss_pct"] = pct
-    columns["step_speed_loss_cm_s"] = pct * columns["speed_mps"]   # % of m/s = cm/s / 100 * 100
+    for name in ("step_speed_loss_pct", "step_speed_loss_cm_s"):
+        columns[name][:5] = np.nan
     return write_fit(columns, START, gps=True), columns
 
 
