@@ -13,7 +13,6 @@ from rich.table import Table
 from pose_sync.cli.app import App
 from pose_sync.errors import UsageError
 from pose_sync.files import write_atomic
-from pose_sync.progression.body import BodyContext
 from pose_sync.progression.planner import plan
 from pose_sync.workouts.fit_file import encode_workout, file_name
 from pose_sync.workouts.model import Repeat, Step, Workout
@@ -73,6 +72,8 @@ def command(app: App, days: int, as_json: bool, export_dir: str | None, push_to:
       pose-sync plan --push garmin --dry-run
     """
     day = (today or datetime.now()).date()
+    from pose_sync.progression.body import BodyContext
+
     stored = app.store.list_runs()
     result = plan([r.analysis for r in stored], app.config, day, days=days,
                   body=BodyContext.from_store(app.store, stored))

@@ -12,9 +12,7 @@ from rich import box
 from rich.table import Table
 
 from pose_sync.cli.app import App
-from pose_sync.cli.report_injury import print_injury
 from pose_sync.files import write_atomic
-from pose_sync.progression.body import BodyContext
 from pose_sync.progression.report import ProgressReport, build_report
 from pose_sync.progression.text import COMPARISON_UNITS, WEEK_HEADERS, metric_label, week_cells
 
@@ -73,6 +71,8 @@ def _print(app: App, report: ProgressReport) -> None:
                               f"{c.ci_low:+.2f} to {c.ci_high:+.2f}", c.verdict, c.detail)
         out.print(table)
     if report.injury is not None:
+        from pose_sync.cli.report_injury import print_injury
+
         print_injury(out, report.injury)
     if report.shoes:
         table = Table(title="Shoes", title_justify="left")
@@ -122,6 +122,8 @@ def command(app: App, weeks: int, since: datetime | None, as_json: bool, html_pa
       pose-sync report
       pose-sync report --weeks 26 --html progress.html --png progress.png
     """
+    from pose_sync.progression.body import BodyContext
+
     stored = app.store.list_runs()
     day = (today or datetime.now()).date()
     report = build_report([(r.analysis, r.gear_id) for r in stored], app.store.gear_names(), app.config, day,
