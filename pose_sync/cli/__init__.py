@@ -32,6 +32,7 @@ CORE_COMMANDS = {
     "sync": ("pose_sync.cli.sync:command", "Pull new runs from every configured platform, write notes back."),
     "report": ("pose_sync.cli.report:command", "Progression across your stored runs (tables, JSON, HTML, PNG)."),
     "plan": ("pose_sync.cli.plan:command", "The next sessions of the 12-week Pose skills program."),
+    "log": ("pose_sync.cli.log:command", "Record how your body feels: pain per body site, which the plan follows."),
     "doctor": ("pose_sync.cli.doctor:command", "Check config, data folder, plugins and platforms; say what to do."),
     "rescore": ("pose_sync.cli.rescore:command", "Re-analyse stored runs from their kept files, offline."),
 }

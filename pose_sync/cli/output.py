@@ -31,7 +31,11 @@ LABELS = {
     "vertical_ratio_pct": ("vertical ratio", "%"),
     "step_length_m": ("step length", "m"),
     "power_w": ("power", "W"),
+    "step_speed_loss_cm_s": ("step speed loss", "cm/s"),
+    "step_speed_loss_pct": ("step speed loss", "%"),
 }
+# Shown only when the run has them (Garmin HRM 600): left out cleanly otherwise, in JSON too.
+OPTIONAL_AVERAGE_KEYS = ("step_speed_loss_cm_s", "step_speed_loss_pct")
 
 
 def _clean(value: Any) -> Any:
@@ -75,8 +79,10 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         "steady_time_s": a.steady_time_s,
         "walking_time_s": a.walking_time_s,
         "stopped_time_s": a.stopped_time_s,
-        "averages": {k: getattr(a.averages, k) for k in (*AVERAGE_KEYS, "power_w")},
-        "device_averages": asdict(a.device_summary) if a.device_summary else None,
+        "averages": {**{k: getattr(a.averages, k) for k in (*AVERAGE_KEYS, "power_w")},
+                     **{k: v for k in OPTIONAL_AVERAGE_KEYS if (v := getattr(a.averages, k)) is not None}},
+        "device_averages": {k: v for k, v in asdict(a.device_summary).items()
+                            if v is not None or not k.startswith("avg_step_speed_loss")} if a.device_summary else None,
         "form": {
             "score": a.form.score,
             "confidence": a.form.confidence,
@@ -127,7 +133,8 @@ def _fmt(key: str, value: float | None) -> str:
         return f"{value:.2f} ({pace(value)})"
     if key in ("step_length_m",):
         return f"{value:.2f}"
-    if key in ("vertical_oscillation_cm", "vertical_ratio_pct", "stance_time_balance_pct"):
+    if key in ("vertical_oscillation_cm", "vertical_ratio_pct", "stance_time_balance_pct", "step_speed_loss_cm_s",
+               "step_speed_loss_pct"):
         return f"{value:.1f}"
     return f"{value:.0f}"
 
@@ -137,7 +144,7 @@ def _averages_table(averages: Averages, device: Any) -> Table:
     table.add_column("metric")
     table.add_column("ours", justify="right")
     table.add_column("device", justify="right", style="dim")
-    for key in (*AVERAGE_KEYS, "power_w"):
+    for key in (*AVERAGE_KEYS, "power_w", *OPTIONAL_AVERAGE_KEYS):
         ours = getattr(averages, key)
         theirs = getattr(device, f"avg_{key}", None) if device else None
         if ours is None and theirs is None:
@@ -156,7 +163,8 @@ def _form_table(a: RunAnalysis) -> Table:
     for name, c in a.form.components.items():
         label, unit = LABELS[name]
         typical = f"{c.expected:.1f}" if name in SPEED_MODELS else "50.0"
-        table.add_row(f"{label} ({unit})", f"{c.value:.1f}", typical, f"{c.score:.0f}")
+        shown_only = " (not in the score)" if c.weight == 0 else ""
+        table.add_row(f"{label} ({unit}){shown_only}", f"{c.value:.1f}", typical, f"{c.score:.0f}")
     return table
 
 

@@ -35,7 +35,8 @@ def _print(app: App, report: ProgressReport) -> None:
     out.print(f"[bold]{head}[/]")
     if report.ramp and report.ramp.acwr is not None:
         colour = {"safe": "green", "caution": "yellow", "danger": "red"}.get(report.ramp.level, "white")
-        out.print(f"Load ramp today [{colour}]{report.ramp.acwr:.2f} ({report.ramp.level})[/]: caution above"
+        out.print(f"{report.ramp.label.capitalize()} today [{colour}]{report.ramp.acwr:.2f} ({report.ramp.level})[/]:"
+                  " caution above"
                   f" {report.ramp.caution:.2f}, danger above {report.ramp.danger:.2f}"
                   + (f" ({report.ramp.reason})" if report.ramp.reason else ""))
     elif report.ramp:
@@ -86,6 +87,10 @@ def _print(app: App, report: ProgressReport) -> None:
         if shared:
             table.caption, table.caption_justify = f"based on {details.pop()}", "left"
         out.print(table)
+    if report.injury is not None:
+        from pose_sync.cli.report_injury import print_injury
+
+        print_injury(out, report.injury)
     if report.shoes:
         table = Table(title="Shoes", title_justify="left")
         for header in ("shoe", "minimalist", "runs", "km", "this week", "ramp allows"):
@@ -117,7 +122,7 @@ def _json_default(value: object) -> str:
 @click.pass_obj
 def command(app: App, weeks: int | None, since: datetime | None, as_json: bool, html_path: str | None,
             png_path: str | None, today: datetime | None) -> None:
-    """Progression across your stored runs: volume, load and ramp, easy/hard split, form at matched pace, shoes.
+    """Progression across your stored runs: volume, load and ramps, pain, easy/hard split, form, shoes.
 
     \b
     Everything comes from the runs already in your store (import or sync
@@ -126,20 +131,29 @@ def command(app: App, weeks: int | None, since: datetime | None, as_json: bool, 
     your own runs at the same speed, so a faster week does not look like
     better form. With --since (or program.start_date in the config) you get
     a before/after comparison with a 95 % interval, or "not enough data".
+    Tissue load (steps weighted by speed; minimalist shoes and drills count
+    more) has its own ramp beside the heart-rate one; the stricter binds.
+    Pain you reported is shown against the load, and each minimalist shoe's
+    transition plan against what you ran in it.
 
     \b
     Examples:
       pose-sync report
       pose-sync report --weeks 26 --html progress.html --png progress.png
     """
+    from pose_sync.progression.body import BodyContext
+
     store = app.reader()
     stored = store.list_runs()
     day = (today or datetime.now()).date()
     report = build_report([(r.analysis, r.gear_id) for r in stored], store.gear_names(), app.config, day,
-                          weeks=weeks, since=since.date() if since else None)
+                          weeks=weeks, since=since.date() if since else None,
+                          body=BodyContext.from_store(store, stored))
     if as_json:
         data = asdict(report)
         data.pop("days")
+        if data.get("injury"):
+            data["injury"].pop("tissue_days")
         app.out.print_json(json.dumps(data, default=_json_default))
     else:
         if not stored:  # nothing else to say yet (estimated heart-rate anchors of no runs are noise)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
 from pose_sync.progression.report import ProgressReport, WeekRow
 
@@ -12,9 +13,11 @@ LABELS = {
     "cadence_spm": "cadence (spm)", "stance_time_ms": "contact time (ms)",
     "vertical_oscillation_cm": "vertical oscillation (cm)", "vertical_ratio_pct": "vertical ratio (%)",
     "stance_time_balance_pct": "contact balance (% left)", "step_length_m": "step length (m)",
+    "step_speed_loss_pct": "step speed loss (%)",
 }
 COMPARISON_UNITS = {"cadence_spm": "spm", "stance_time_ms": "ms", "vertical_oscillation_cm": "cm",
-                    "vertical_ratio_pct": "%", "stance_time_balance_pct": "%", "step_length_m": "m"}
+                    "vertical_ratio_pct": "%", "stance_time_balance_pct": "%", "step_length_m": "m",
+                    "step_speed_loss_pct": "%"}
 
 
 def metric_label(metric: str) -> str:
@@ -57,24 +60,29 @@ class WeekGap:
         return f"{self.weeks} weeks without a run ({self.first:%d %b %y} to {self.last + timedelta(days=6):%d %b %y})"
 
 
+W = TypeVar("W")
 MIN_GAP_WEEKS = 3   # shorter stretches of empty weeks are rest weeks worth seeing row by row
 
 
-def week_lines(weeks: Sequence[WeekRow]) -> list[WeekRow | WeekGap]:
-    """The weeks to show: every week with a run, and stretches of empty weeks collapsed into one line."""
-    lines: list[WeekRow | WeekGap] = []
-    empty: list[WeekRow] = []
+def week_lines(weeks: Sequence[W], empty: Callable[[W], bool] = lambda w: w.runs == 0,  # type: ignore[attr-defined]
+               ) -> list[W | WeekGap]:
+    """The weeks to show: every week with something in it, stretches of empty weeks collapsed into one line.
+
+    Any rows with a ``week`` (Monday) work: the report's weeks (empty: no run), the tissue-load weeks, ...
+    """
+    lines: list[W | WeekGap] = []
+    stretch: list[W] = []
 
     def flush() -> None:
-        if len(empty) >= MIN_GAP_WEEKS:
-            lines.append(WeekGap(empty[0].week, empty[-1].week, len(empty)))
+        if len(stretch) >= MIN_GAP_WEEKS:
+            lines.append(WeekGap(stretch[0].week, stretch[-1].week, len(stretch)))  # type: ignore[attr-defined]
         else:
-            lines.extend(empty)
-        empty.clear()
+            lines.extend(stretch)
+        stretch.clear()
 
     for week in weeks:
-        if week.runs == 0:
-            empty.append(week)
+        if empty(week):
+            stretch.append(week)
             continue
         flush()
         lines.append(week)
