@@ -76,6 +76,7 @@ def plot_shoes(ax: Axes, report: ProgressReport, week_axis) -> None:  # type: ig
     if not plans:
         ax.text(0.5, 0.5, "no minimalist shoes in use\n(mark them in [shoes] minimalist)", ha="center",
                 va="center", transform=ax.transAxes)
+        ax.set_yticks([])   # no data: no meaningless 0-1 axis
         ax.set_title("Minimalist shoes: allowance vs actual", fontsize=10)
         week_axis(ax, report)
         return
