@@ -37,7 +37,7 @@ def plot_tissue(ax: Axes, report: ProgressReport, week_axis) -> None:  # type: i
     ramp = ax.twinx()
     settled = report.history_start + timedelta(days=CHRONIC_DAYS // 2) if report.history_start else report.today
     days = [d for d in injury.tissue_days if d.acwr is not None and d.day >= settled]
-    from pose_sync.progression.plots import RAMP_GAP_DAYS, _broken   # the same rule: no line across a gap
+    from pose_sync.progression.plots import RAMP_GAP_DAYS, _broken  # the same rule: no line across a gap
 
     xs, ys = _broken([d.day for d in days], [d.acwr or 0.0 for d in days], RAMP_GAP_DAYS)
     ramp.plot(xs, ys, color=TISSUE_RAMP, label="tissue ramp")
