@@ -7,8 +7,8 @@ from rich.console import Console
 from rich.table import Table
 
 from pose_sync.progression.injury import InjuryReport
-from pose_sync.progression.injury_text import pain_cell, ramp_words, shoe_rows, tissue_cells
-from pose_sync.progression.text import WeekGap, week_lines
+from pose_sync.progression.injury_text import pain_cell, ramp_words, shoe_rows, tissue_cells, tissue_lines
+from pose_sync.progression.text import WeekGap
 
 TISSUE_HEADERS = ("week", "tissue load", "tissue ramp", "pain")
 
@@ -20,7 +20,7 @@ def print_injury(out: Console, injury: InjuryReport) -> None:
     for header in TISSUE_HEADERS:
         table.add_column(header, justify="left" if header in ("week", "pain") else "right",
                          no_wrap=header != "pain", min_width=9 if header == "week" else len(header))
-    for week in week_lines(injury.tissue_weeks, empty=lambda w: not w.load and w.pain_max is None):
+    for week in tissue_lines(injury.tissue_weeks):
         if isinstance(week, WeekGap):
             table.add_row(f"[dim]{week.short()}[/]")
             continue

@@ -7,7 +7,7 @@ import re
 from html import escape
 
 from pose_sync.progression.injury import InjuryReport
-from pose_sync.progression.injury_text import pain_cell, ramp_words, shoe_rows, tissue_cells
+from pose_sync.progression.injury_text import pain_cell, ramp_words, shoe_rows, tissue_cells, tissue_lines
 from pose_sync.progression.report import ProgressReport
 from pose_sync.progression.text import (
     COMPARISON_UNITS,
@@ -53,7 +53,7 @@ def injury_html(injury: InjuryReport) -> str:
              _table(["week", "tissue load (easy km)", "tissue ramp", "pain"],
                     [[w.label(), "", "", ""] if isinstance(w, WeekGap)
                      else [*tissue_cells(w), pain_cell(injury, w.week)]
-                     for w in week_lines(injury.tissue_weeks, empty=lambda w: not w.load and w.pain_max is None)])]
+                     for w in tissue_lines(injury.tissue_weeks)])]
     if injury.pain_verdict is not None and injury.pain_verdict.reasons:
         parts.append(f"<p>Pain-monitoring model (Silbernagel et al. 2007): <b>{escape(injury.pain_verdict.level)}</b>"
                      f" &middot; {escape(injury.pain_verdict.summary())}</p>")

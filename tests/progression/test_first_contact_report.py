@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from pose_sync.config import Config  # noqa: E402
 from pose_sync.progression import counted  # noqa: E402
 from pose_sync.progression.html import render_html  # noqa: E402
+from pose_sync.progression.injury_text import tissue_lines  # noqa: E402
 from pose_sync.progression.plots import _broken, _week_axis  # noqa: E402
 from pose_sync.progression.report import build_report  # noqa: E402
 from pose_sync.progression.text import WeekGap, trend_table, week_lines  # noqa: E402
@@ -57,6 +58,8 @@ def test_weeks_without_runs_collapse_into_one_line_and_short_breaks_stay():
     assert len(shown.weeks) > 360 and len(lines) < 12
     assert any(gap.weeks > 300 for gap in gaps) and "29 Jan 18 to 02 Mar 25" in gaps[0].label()
     assert sum(g.weeks for g in gaps) + sum(1 for line in lines if not isinstance(line, WeekGap)) == len(shown.weeks)
+    tissue = tissue_lines(shown.injury.tissue_weeks)          # the tissue-load table too
+    assert len(tissue) < 12 and any(isinstance(line, WeekGap) and line.weeks > 300 for line in tissue)
 
 
 def test_week_on_week_change_is_never_shown_against_an_empty_week():
