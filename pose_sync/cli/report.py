@@ -48,7 +48,9 @@ def _print(app: App, report: ProgressReport) -> None:
     if not report.runs_in_window:
         return
     table = Table(title="Weeks (load: training stress, 1 h at threshold = 100; ramp: acute:chronic;"
-                        " fitness and fatigue in --json/--html)",
+                        " fitness and fatigue in --json/--html"
+                        + ("; * this week so far, km ± against the same days of last week" if report.weeks
+                           and not report.weeks[-1].complete else "") + ")",
                   title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1))
     shown = [i for i, header in enumerate(WEEK_HEADERS) if header not in ("fit", "fatigue")]
     for i in shown:

@@ -49,9 +49,10 @@ class WeekRow:
     fitness: float
     fatigue: float
     easy_share: float | None
-    distance_change_pct: float | None
+    distance_change_pct: float | None  # on the week before; for the unfinished week, on the same days of it
     form_score: float | None
     ramp_level: str | None = None      # the ramp's verdict at the week's end (see load.ramp_state)
+    complete: bool = True              # False for the week that holds today: its totals are so far
 
 
 @dataclass(frozen=True)
@@ -139,9 +140,18 @@ def build_report(runs: Sequence[tuple[RunAnalysis, str | None]], gear: Mapping[s
 
     rows: list[WeekRow] = []
     previous_km: float | None = None
+    previous_week: list[RunAnalysis] = []
     for week in weeks_between(first_week, end):
         in_week = [r for r in window if week_start(r.start_time.date()) == week]
         km = sum(r.distance_m for r in in_week) / 1000.0
+        complete = week + timedelta(days=6) <= today
+        if not complete and previous_km is not None:
+            # an unfinished week against the same days of the week before, not against all of it ("-80 %" on a Tuesday)
+            days_so_far = (today - week).days
+            if not any(r.start_time.date() == today for r in in_week):
+                days_so_far -= 1             # today's run may be still to come: up to yesterday on both sides
+            previous_km = sum(r.distance_m for r in previous_week
+                              if (r.start_time.date() - (week - timedelta(days=7))).days <= days_so_far) / 1000.0
         end_day = history.on(min(week + timedelta(days=6), today))
         scores = [r.form.score for r in in_week if r.form.score is not None]
         # week on week only between two weeks with running: an empty week is no baseline, and "-100 %" says nothing
@@ -157,8 +167,10 @@ def build_report(runs: Sequence[tuple[RunAnalysis, str | None]], gear: Mapping[s
             distance_change_pct=round(change, 1) if change is not None else None,
             form_score=round(sum(scores) / len(scores), 1) if scores else None,
             ramp_level=ramp_state(end_day, config).level if end_day else None,
+            complete=complete,
         ))
         previous_km = km
+        previous_week = in_week
 
     ramp = None
     today_load = history.on(today)

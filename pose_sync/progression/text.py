@@ -37,7 +37,8 @@ def ramp_cell(w: WeekRow) -> str:
 
 def week_cells(w: WeekRow) -> list[str]:
     return [
-        f"{w.week:%d %b %y}", str(w.runs), f"{w.distance_km:.1f}", f"{w.moving_h:.1f}", f"{w.load:.0f}",
+        f"{w.week:%d %b %y}" + ("" if w.complete else "*"), str(w.runs), f"{w.distance_km:.1f}",
+        f"{w.moving_h:.1f}", f"{w.load:.0f}",
         ramp_cell(w), f"{w.fitness:.0f}", f"{w.fatigue:.0f}",
         f"{100 * w.easy_share:.0f}" if w.easy_share is not None else "-",
         f"{w.distance_change_pct:+.0f} %" if w.distance_change_pct is not None else "-",

@@ -171,7 +171,7 @@ class Store:
         The same pipeline runs on it and shows exactly what a real run would do,
         while the data folder, the store and the cursors stay byte for byte as they were.
         """
-        data_dir = Path(data_dir).expanduser()
+        data_dir = Path(data_dir).expanduser().absolute()   # a relative --data-dir has no file URI
         db_path = data_dir / DB_NAME
         memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         if db_path.exists():

@@ -121,6 +121,13 @@ def test_rescore_and_import_on_a_read_only_data_folder_fail_in_one_clean_line(im
         assert code == 2 and err.count("\n") == 1 and "report` and `doctor` work on one" in err
 
 
+def test_report_with_a_relative_data_dir(imported, data_dir, capsys, monkeypatch):
+    monkeypatch.chdir(data_dir.parent)
+    code, out, err = cli(["report", "--data-dir", data_dir.name, "--today", "2026-12-03"], capsys)
+    assert code == 0, err
+    assert "Weeks" in out
+
+
 def test_report_on_a_fresh_machine_creates_no_data_folder(data_dir, capsys):
     code, _, err = cli(["report"], capsys)
     assert code == 0 and "no runs stored yet" in err and not data_dir.exists()

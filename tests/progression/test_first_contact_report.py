@@ -18,7 +18,7 @@ from pose_sync.progression.html import render_html  # noqa: E402
 from pose_sync.progression.injury_text import tissue_lines  # noqa: E402
 from pose_sync.progression.plots import _broken, _week_axis  # noqa: E402
 from pose_sync.progression.report import build_report  # noqa: E402
-from pose_sync.progression.text import WeekGap, trend_table, week_lines  # noqa: E402
+from pose_sync.progression.text import WeekGap, trend_table, week_cells, week_lines  # noqa: E402
 from tests.progression.factory import program_history, run  # noqa: E402
 
 START = date(2025, 3, 3)  # a Monday
@@ -71,6 +71,18 @@ def test_week_on_week_change_is_never_shown_against_an_empty_week():
     assert by_week[START + timedelta(weeks=2)].distance_change_pct is None    # after an empty week
     assert by_week[START + timedelta(weeks=3)].distance_change_pct == 50.0
     assert by_week[START + timedelta(weeks=4)].distance_change_pct is None
+
+
+def test_the_unfinished_week_is_compared_with_the_same_days_of_the_week_before():
+    # last week: Tue 40 min and Sat 60 min; this week so far (today Thursday, no run yet today): Tue 40 min
+    last_week = START + timedelta(weeks=1)
+    runs = [run(START + timedelta(days=1)), run(last_week + timedelta(days=1)),
+            run(last_week + timedelta(days=5), minutes=60), run(last_week + timedelta(weeks=1, days=1))]
+    shown = report(runs, last_week + timedelta(weeks=1, days=3))
+    this = shown.weeks[-1]
+    assert not this.complete and shown.weeks[-2].complete
+    assert this.distance_change_pct == 0.0            # Mon-Wed against Mon-Wed, not "-60 %" against all of it
+    assert week_cells(this)[0].endswith("*")
 
 
 def test_fragments_and_impossible_totals_stay_out_of_every_sum_with_a_warning():
