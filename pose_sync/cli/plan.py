@@ -74,9 +74,11 @@ def command(app: App, days: int, as_json: bool, export_dir: str | None, push_to:
     day = (today or datetime.now()).date()
     from pose_sync.progression.body import BodyContext
 
-    stored = app.store.list_runs()
+    # planning only reads; pushing records what it pushed (and a dry run never writes)
+    store = app.store if push_to and not dry_run else app.reader()
+    stored = store.list_runs()
     result = plan([r.analysis for r in stored], app.config, day, days=days,
-                  body=BodyContext.from_store(app.store, stored))
+                  body=BodyContext.from_store(store, stored))
     if as_json:
         app.out.print_json(json.dumps({
             "start_date": result.start_date, "ramp": asdict(result.ramp) if result.ramp else None,

@@ -131,6 +131,8 @@ def test_report_with_a_relative_data_dir(imported, data_dir, capsys, monkeypatch
 def test_report_on_a_fresh_machine_creates_no_data_folder(data_dir, capsys):
     code, _, err = cli(["report"], capsys)
     assert code == 0 and "no runs stored yet" in err and not data_dir.exists()
+    code, out, err = cli(["plan", "--days", "7"], capsys)
+    assert code == 0 and "Next sessions" in out and not data_dir.exists()
 
 
 # --- options where users type them ------------------------------------------------------------
