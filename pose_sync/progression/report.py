@@ -192,8 +192,14 @@ def build_report(runs: Sequence[tuple[RunAnalysis, str | None]], gear: Mapping[s
                             f" (warning above {warn_pct:.0f} %{', ' + why if why else ''})")
     if history.anchors.estimated:
         hr = history.anchors
-        warnings.append(f"heart-rate {', '.join(hr.estimated)} estimated (max {hr.max_bpm:.0f},"
-                        f" resting {hr.resting_bpm:.0f} bpm): set them in [athlete] for exact load")
+        message = (f"heart-rate {', '.join(hr.estimated)} estimated (max {hr.max_bpm:.0f},"
+                   f" resting {hr.resting_bpm:.0f} bpm): set them in [athlete] for exact load")
+        if "max" in hr.estimated and not config.zones.easy_max_heart_rate_bpm:
+            # the highest heart rate in the runs is only a lower bound of the true maximum: with no hard
+            # running in them it is far below it, and 82 % of it calls easy running hard
+            message += (f"; the easy/hard split counts above {intensity.EASY_SHARE_OF_MAX_HR * hr.max_bpm:.0f} bpm"
+                        " as hard, which is too low if you have not run near your maximum in these runs")
+        warnings.append(message)
 
     warnings.extend(injury.warnings)
     ramp = injury.ramp
