@@ -14,6 +14,7 @@ section with the model they registered.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from datetime import date
@@ -78,8 +79,32 @@ class LoadConfig(Section):
 
 class ShoesConfig(Section):
     minimalist: list[str] = []
-    minimalist_start_km_per_week: float = Field(5.0, gt=0, le=100)
+    # The transition plan (Ridge et al. 2013): week 1 one run of this length, week 2 two, week 3 three,
+    # then the weekly distance grows by minimalist_weekly_increase_pct, and only while pain stays low.
+    minimalist_start_km_per_week: float = Field(2.4, gt=0, le=100)
     minimalist_weekly_increase_pct: float = Field(10.0, gt=0, le=100)
+
+
+class TissueConfig(Section):
+    """Multipliers of the tissue (mechanical) load: see pose_sync.progression.tissue."""
+
+    minimalist_multiplier: float = Field(1.25, ge=1.0, le=3.0)
+    drill_multiplier: float = Field(1.5, ge=1.0, le=5.0)
+
+
+DEFAULT_PAIN_PREFIXES = ["pain:", "#pain", "#niggle"]
+
+
+class PainConfig(Section):
+    """Pain reports in descriptions, and the pain-monitoring model (Silbernagel et al. 2007)."""
+
+    # A description line starting with one of these (any case), then a body site and a 0-10 score.
+    prefixes: list[str] = Field(default_factory=lambda: list(DEFAULT_PAIN_PREFIXES), min_length=1)
+    # The same for forefoot-heavy drill minutes ("drills: 10"), which count in the tissue load.
+    drill_prefixes: list[str] = Field(default_factory=lambda: ["drills:", "#drills"])
+    during_max: float = Field(5.0, ge=0, le=10)      # acceptable during a session
+    settled_max: float = Field(2.0, ge=0, le=10)     # next morning at or below this: settled
+    window_days: int = Field(7, ge=1, le=28)         # reports this recent steer the plan
 
 
 class NotesConfig(Section):
@@ -107,6 +132,8 @@ class Config(BaseModel):
     zones: ZonesConfig = ZonesConfig()
     load: LoadConfig = LoadConfig()
     shoes: ShoesConfig = ShoesConfig()
+    tissue: TissueConfig = TissueConfig()
+    pain: PainConfig = PainConfig()
     notes: NotesConfig = NotesConfig()
     sync: SyncConfig = SyncConfig()
     connectors: dict[str, dict[str, Any]] = {}
@@ -121,7 +148,8 @@ class Config(BaseModel):
         try:
             return spec.config_model.model_validate(raw)
         except ValidationError as exc:
-            raise ConfigError(_describe(exc, self.source, prefix=f"connectors.{name}")) from None
+            raise ConfigError(_describe(exc, self.source, prefix=f"connectors.{name}",
+                                        model=spec.config_model)) from None
 
 
 def default_config_path() -> Path:
@@ -146,7 +174,7 @@ def load_config(path: Path | str | None = None) -> Config:
     try:
         return Config.model_validate({**raw, "source": config_path})
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, config_path)) from None
+        raise ConfigError(_describe(exc, config_path, model=Config)) from None
 
 
 def resolve_data_dir(cli_value: str | Path | None, config: Config) -> Path:
@@ -154,13 +182,28 @@ def resolve_data_dir(cli_value: str | Path | None, config: Config) -> Path:
     return Path(chosen).expanduser() if chosen else Path(platformdirs.user_data_dir(APP))
 
 
-def _describe(exc: ValidationError, path: Path | None, prefix: str = "") -> str:
-    """First validation problem as one line: file, dotted key, what is wrong."""
+def _keys_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """The keys a section takes: the fields of the (nested) model at ``loc``."""
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        inner = getattr(field, "annotation", None) if field is not None else None
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            return []
+        model = inner
+    return [name for name in model.model_fields if name != "source"]
+
+
+def _describe(exc: ValidationError, path: Path | None, prefix: str = "",
+              model: type[BaseModel] | None = None) -> str:
+    """First validation problem as one line: file, dotted key, what is wrong (and the key probably meant)."""
     error = exc.errors()[0]
     key = ".".join(str(p) for p in (prefix.split(".") if prefix else []) + list(error["loc"]))
     where = f"{path}: " if path else "config: "
     message = error["msg"]
     if error["type"] == "extra_forbidden":
-        message = "unknown key (see config.example.toml for the keys there are)"
+        known = _keys_at(model, tuple(error["loc"][:-1])) if model is not None else []
+        near = difflib.get_close_matches(str(error["loc"][-1]), known, n=1, cutoff=0.5)
+        message = (f"unknown key: did you mean {near[0]!r}?" if near
+                   else "unknown key (see config.example.toml for the keys there are)")
     more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
     return f"{where}{key}: {message}{more}"

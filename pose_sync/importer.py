@@ -83,10 +83,20 @@ def analyse_decoded(decoded: DecodedFit, source: SourceRef, curves_at: CurvesAt 
     return outcomes
 
 
+def not_fit(data: bytes) -> str | None:
+    """Why ``data`` is not a FIT file at all (every FIT file starts with a header that says ".FIT"), or None."""
+    if not data:
+        return "empty file"
+    if len(data) < 12 or data[8:12] != b".FIT":
+        return "not a FIT file (no FIT header: a .gpx, .tcx or other file named .fit?)"
+    return None
+
+
 def analyse_fit(data: bytes, source: SourceRef, curves_at: CurvesAt | None = None) -> list[Outcome]:
     """Decode and analyse FIT bytes; nothing is stored."""
-    if not data:
-        return [Outcome(source, ERROR, "empty file")]
+    why = not_fit(data)
+    if why is not None:
+        return [Outcome(source, ERROR, why)]
     return analyse_decoded(decode_fit(data, source), source, curves_at)
 
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported by the code that fills and reads samples, not by every command
+    import numpy as np
 
 # Canonical channel names and their units. A decoder may add others (developer
 # fields arrive as ``dev:<field name>`` with their units in ``Samples.units``).
@@ -40,6 +41,8 @@ CHANNELS: dict[str, str] = {
     "moving": "1.0 moving, 0.0 stopped, NaN unknown (timer pauses are 0)",
     "form_power_w": "W (Stryd Form Power)",
     "leg_spring_stiffness_knm": "kN/m (Stryd Leg Spring Stiffness)",
+    "step_speed_loss_cm_s": "cm/s: speed lost on each foot contact (Garmin HRM 600, record field 146)",
+    "step_speed_loss_pct": "% of speed lost on each foot contact (record field 147)",
 }
 
 RUNNING_SPORTS = frozenset({"running"})
@@ -91,11 +94,15 @@ class Samples:
         """The channel, or an all-NaN array when the source did not have it."""
         values = self.channels.get(name)
         if values is None:
+            import numpy as np
+
             return np.full(len(self.elapsed_s), np.nan)
         return values
 
     def has(self, name: str) -> bool:
         """True when the channel exists and holds at least one real value."""
+        import numpy as np
+
         values = self.channels.get(name)
         return values is not None and bool(np.isfinite(values).any())
 
@@ -121,6 +128,8 @@ class DeviceSummary:
     avg_step_length_m: float | None = None
     avg_power_w: float | None = None
     total_calories_kcal: float | None = None
+    avg_step_speed_loss_cm_s: float | None = None   # session field 222 (not in the FIT profile)
+    avg_step_speed_loss_pct: float | None = None    # session field 223
 
 
 @dataclass
@@ -174,6 +183,8 @@ class Averages:
     vertical_ratio_pct: float | None = None
     step_length_m: float | None = None
     power_w: float | None = None
+    step_speed_loss_cm_s: float | None = None
+    step_speed_loss_pct: float | None = None
 
 
 @dataclass(frozen=True)

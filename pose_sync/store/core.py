@@ -15,9 +15,9 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from pose_sync.errors import ConfigError
 from pose_sync.files import make_private_dirs, secure_data_dir
 from pose_sync.model import RunAnalysis, Samples, SourceRef
+from pose_sync.pain import PainReport
 from pose_sync.store import (
     DB_NAME,
     MATCH_START_S,
@@ -95,7 +96,9 @@ class Store:
             if new:
                 os.chmod(db_path, 0o600)
         except (sa.exc.DBAPIError, ConfigError) as exc:
-            raise ConfigError(f"cannot open the store at {db_path}: {exc}") from exc
+            raise ConfigError(f"cannot open the store at {db_path}: {exc}",
+                              hint="a read-only data folder? `pose-sync report` and `doctor` work on one;"
+                                   " import, sync and rescore need to write to it") from exc
         return cls._migrated(cls(data_dir, db), str(data_dir))
 
     @classmethod
@@ -132,21 +135,30 @@ class Store:
         The same pipeline runs on it and shows exactly what a real run would do,
         while the data folder, the store and the cursors stay byte for byte as they were.
         """
-        data_dir = Path(data_dir).expanduser()
+        data_dir = Path(data_dir).expanduser().absolute()   # a relative --data-dir has no file URI
         if os.environ.get(dbm.ENV_URL):
             with cls.open(data_dir) as real:
                 return real.scratch_copy()
         db_path = data_dir / DB_NAME
         memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         if db_path.exists():
-            try:
-                source = sqlite3.connect(db_path, timeout=30.0)  # read only; closing it leaves no -wal behind
+            problem: sqlite3.Error | None = None
+            # as usual first (sees a running sync's last commits); then read-only; then, in a folder nobody can
+            # write to (a backup, a read-only mount), immutable: SQLite cannot even make its shared-memory file there
+            for target, uri in ((str(db_path), False), (f"{db_path.as_uri()}?mode=ro", True),
+                                (f"{db_path.as_uri()}?immutable=1", True)):
                 try:
-                    source.backup(memory)
-                finally:
-                    source.close()
-            except sqlite3.Error as exc:
-                raise ConfigError(f"cannot read the store at {db_path}: {exc}") from exc
+                    source = sqlite3.connect(target, timeout=30.0, uri=uri)  # closing it leaves no -wal behind
+                    try:
+                        source.backup(memory)
+                    finally:
+                        source.close()
+                    problem = None
+                    break
+                except sqlite3.Error as exc:
+                    problem = exc
+            if problem is not None:
+                raise ConfigError(f"cannot read the store at {db_path}: {problem}") from problem
         return cls._in_memory(data_dir, memory, LOCAL_ATHLETE)
 
     def scratch_copy(self) -> Store:
@@ -422,6 +434,11 @@ class Store:
         rows = self._all(query.order_by(t.runs.c.start_epoch, t.runs.c.id))
         sources = self._sources([int(r["id"]) for r in rows] if len(rows) < 500 else None)
         return [self._stored(row, sources.get(int(row["id"]), ())) for row in rows]
+
+    def run_gear(self) -> dict[int, str | None]:
+        """The shoe (gear id) of every stored run, by run id."""
+        r = t.runs.c
+        return {int(x["id"]): x["gear_id"] for x in self._all(sa.select(r.id, r.gear_id).where(self._mine(t.runs)))}
 
     def count_runs(self) -> int:
         return int(self.db.execute(sa.select(sa.func.count()).select_from(t.runs).where(self._mine(t.runs)))
@@ -710,6 +727,62 @@ class Store:
         c = t.gear.c
         return {r["gear_id"]: (r["name"], r["distance_m"])
                 for r in self._all(sa.select(c.gear_id, c.name, c.distance_m).where(self._mine(t.gear)))}
+
+    # --- the runner's pain and drills ----------------------------------------------
+
+    def put_description_reports(self, platform: str, remote_id: str, pain: Sequence[PainReport],
+                                drill_minutes: float | None, day: date) -> bool:
+        """What one activity's description says now replaces what it said before; True when that changed."""
+        p, d = t.pain_reports.c, t.drill_reports.c
+        with self.transaction():
+            before = self._description_rows(platform, remote_id)
+            self._x(sa.delete(t.pain_reports).where(self._mine(t.pain_reports), p.source == "description",
+                                                    p.platform == platform, p.remote_id == remote_id))
+            self._x(sa.delete(t.drill_reports).where(self._mine(t.drill_reports), d.platform == platform,
+                                                     d.remote_id == remote_id))
+            for report in pain:
+                self._insert_pain(report)
+            if drill_minutes:
+                self._x(sa.insert(t.drill_reports).values(athlete_id=self.athlete_id, platform=platform,
+                                                          remote_id=remote_id, day=day.isoformat(),
+                                                          minutes=drill_minutes, recorded_at=utc_now()))
+            return self._description_rows(platform, remote_id) != before
+
+    def _description_rows(self, platform: str, remote_id: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        p, d = t.pain_reports.c, t.drill_reports.c
+        pain = self.db.execute(sa.select(p.day, p.site, p.score, p.timing).where(
+            self._mine(t.pain_reports), p.source == "description", p.platform == platform,
+            p.remote_id == remote_id).order_by(p.id)).all()
+        drills = self.db.execute(sa.select(d.day, d.minutes).where(
+            self._mine(t.drill_reports), d.platform == platform, d.remote_id == remote_id)).all()
+        return [tuple(r) for r in pain], [tuple(r) for r in drills]
+
+    def add_pain(self, report: PainReport) -> None:
+        """A report from ``pose-sync log pain``: the same site, day and timing logged again replaces it."""
+        p = t.pain_reports.c
+        with self.transaction():
+            self._x(sa.delete(t.pain_reports).where(self._mine(t.pain_reports), p.source == "log",
+                                                    p.day == report.day.isoformat(), p.site == report.site,
+                                                    p.timing == report.timing))
+            self._insert_pain(report)
+
+    def _insert_pain(self, report: PainReport) -> None:
+        self._x(sa.insert(t.pain_reports).values(
+            athlete_id=self.athlete_id, day=report.day.isoformat(), site=report.site, score=report.score,
+            timing=report.timing, source=report.source, platform=report.platform, remote_id=report.remote_id,
+            text=report.text, recorded_at=utc_now()))
+
+    def pain_reports(self) -> list[PainReport]:
+        p = t.pain_reports.c
+        rows = self._all(sa.select(t.pain_reports).where(self._mine(t.pain_reports)).order_by(p.day, p.id))
+        return [PainReport(date.fromisoformat(r["day"]), r["site"], float(r["score"]), r["timing"], r["source"],
+                           r["platform"], r["remote_id"], r["text"]) for r in rows]
+
+    def drill_minutes_by_day(self) -> dict[date, float]:
+        d = t.drill_reports.c
+        rows = self._all(sa.select(d.day, sa.func.sum(d.minutes).label("minutes")).where(
+            self._mine(t.drill_reports)).group_by(d.day))
+        return {date.fromisoformat(r["day"]): float(r["minutes"]) for r in rows}
 
     # --- cursors -------------------------------------------------------------
 

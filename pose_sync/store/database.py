@@ -27,9 +27,8 @@ from sqlalchemy.pool import NullPool, StaticPool
 from pose_sync.errors import ConfigError
 from pose_sync.store.schema import MIGRATIONS
 
-HEAD = "0002"          # the latest Alembic revision (a test checks it is the scripts' head)
-BASELINE = "0001"      # the revision whose tables are the SQLite store's schema at its migration 3
-BASELINE_LEGACY = 3    # PRAGMA user_version of that schema
+HEAD = "0003"          # the latest Alembic revision (a test checks it is the scripts' head)
+BASELINE = "0002"      # the revision whose tables are the SQLite store's schema after all its old migrations
 ENV_URL = "POSE_SYNC_DATABASE_URL"
 MIGRATION_LOCK = 0x706F7365  # 'pose': the advisory lock key while migrating a PostgreSQL database
 
@@ -151,7 +150,7 @@ def migrate(db: Connection, where: str) -> None:
         if current is None:
             version = legacy_version(db)
             if version:
-                for script in MIGRATIONS[version:BASELINE_LEGACY]:
+                for script in MIGRATIONS[version:]:
                     for statement in _split_sql(script):
                         db.exec_driver_sql(statement)
                 command.stamp(config, BASELINE)

@@ -196,6 +196,34 @@ note_checks = sa.Table(
     sa.Index("note_checks_due", "athlete_id", "platform", "state", "due_epoch"),
 )
 
+pain_reports = sa.Table(
+    "pain_reports", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _owner(),
+    sa.Column("day", sa.Text, nullable=False),            # ISO date the pain was felt
+    sa.Column("site", sa.Text, nullable=False),           # body site, lower case
+    sa.Column("score", Real, nullable=False),             # 0-10
+    sa.Column("timing", sa.Text, nullable=False),         # during, morning
+    sa.Column("source", sa.Text, nullable=False),         # description, log
+    sa.Column("platform", sa.Text),
+    sa.Column("remote_id", sa.Text),
+    sa.Column("text", sa.Text),
+    sa.Column("recorded_at", sa.Text, nullable=False),
+    sa.Index("pain_by_day", "athlete_id", "day"),
+    sa.Index("pain_by_activity", "athlete_id", "platform", "remote_id"),
+)
+
+drill_reports = sa.Table(
+    "drill_reports", metadata,
+    _owner(),
+    sa.Column("platform", sa.Text, nullable=False),
+    sa.Column("remote_id", sa.Text, nullable=False),
+    sa.Column("day", sa.Text, nullable=False),
+    sa.Column("minutes", Real, nullable=False),
+    sa.Column("recorded_at", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("athlete_id", "platform", "remote_id"),
+)
+
 # One row per API application and window kind: what the platform last said in its rate-limit headers,
 # and what workers have taken since (requests in flight count before their answer arrives).
 rate_budgets = sa.Table(

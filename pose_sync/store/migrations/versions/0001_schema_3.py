@@ -1,8 +1,8 @@
 """The schema of pose-sync's SQLite store at its migration 3, for either dialect.
 
-A store written before Alembic (``PRAGMA user_version`` 1 to 3, see
-pose_sync.store.schema) is brought to 3 by those migrations and then stamped
-with this revision: the tables are the same.
+With 0002 (migration 4) these are the tables of a store written before Alembic
+(see pose_sync.store.schema): such a store gets the rest of its old migrations
+and is then stamped with 0002.
 
 Revision ID: 0001
 Revises:

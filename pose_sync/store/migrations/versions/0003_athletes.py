@@ -5,8 +5,8 @@ them there); the API application's shared request budget.
 Tables whose key changes are rebuilt (create, copy, drop, rename: what SQLite needs, and correct on
 PostgreSQL too); the others get a column. Nothing references the rebuilt tables, so nothing cascades.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 
 Real = sa.Float(precision=53)
 
@@ -84,6 +84,13 @@ REKEYED: dict[str, tuple[list[sa.Column], list[str]]] = {
         sa.Column("restores", sa.Integer, nullable=False, server_default="0"),
         sa.Column("updated_at", sa.Text, nullable=False),
     ], ["athlete_id", "platform", "remote_id"]),
+    "drill_reports": ([
+        sa.Column("platform", sa.Text, nullable=False),
+        sa.Column("remote_id", sa.Text, nullable=False),
+        sa.Column("day", sa.Text, nullable=False),
+        sa.Column("minutes", Real, nullable=False),
+        sa.Column("recorded_at", sa.Text, nullable=False),
+    ], ["athlete_id", "platform", "remote_id"]),
 }
 # index -> (table, its columns from now on); those on rebuilt tables went with the old table
 INDEXES = {
@@ -95,8 +102,10 @@ INDEXES = {
     "events_by_object": ("events", ["athlete_id", "platform", "object_key", "state"]),
     "sync_runs_by_connector": ("sync_runs", ["athlete_id", "connector", "id"]),
     "note_checks_due": ("note_checks", ["athlete_id", "platform", "state", "due_epoch"]),
+    "pain_by_day": ("pain_reports", ["athlete_id", "day"]),
+    "pain_by_activity": ("pain_reports", ["athlete_id", "platform", "remote_id"]),
 }
-ALTERED = ("runs", "ledger", "events", "sync_runs")
+ALTERED = ("runs", "ledger", "events", "sync_runs", "pain_reports")
 
 
 def upgrade() -> None:
