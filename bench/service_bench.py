@@ -96,7 +96,8 @@ def _wait_http(url: str, timeout: float = 60.0) -> None:
     raise SystemExit(f"the web process at {url} did not start")
 
 
-def run(athletes: int, events: int, seconds: float, limits: tuple[int, int], label: str) -> dict[str, float]:
+def run(athletes: int, events: int, seconds: float, limits: tuple[int, int], label: str,
+        patience_s: float = 90.0) -> dict[str, float]:
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -176,7 +177,7 @@ def run(athletes: int, events: int, seconds: float, limits: tuple[int, int], lab
         sent_s = time.time() - started
         wanted = {a for _, a in activity_ids}
         last, progress = -1, time.time()
-        while not wanted <= set(state.writes) and time.time() - progress < 90:  # give up after 90 s of no progress
+        while not wanted <= set(state.writes) and time.time() - progress < patience_s:  # no progress: stop waiting
             if len(state.writes) != last:
                 last, progress = len(state.writes), time.time()
             time.sleep(0.5)
@@ -184,12 +185,6 @@ def run(athletes: int, events: int, seconds: float, limits: tuple[int, int], lab
         noted = wanted & set(state.writes)
         twice = sum(1 for a in wanted if state.writes.count(a) > 1)
         blocks_ok = all(state.activities[a].description.count(BEGIN) == 1 for a in noted)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=60)
-        for log in logs:
-            log.close()
         from pose_sync_service.budget import SharedBudget
 
         budget = SharedBudget(database_url).state() or {}
@@ -205,6 +200,17 @@ def run(athletes: int, events: int, seconds: float, limits: tuple[int, int], lab
         print(f"  Strava: {over} API requests ({over / max(len(noted), 1):.1f} a run), fake's 15-minute usage"
               f" {state.usage[0]}/{limits[0]}, answered 429: {state.refused}; shared budget {budget.get('short_usage')}"
               f"/{budget.get('short_limit')}, requests held back by it: {budget.get('refused')}")
+        stopping = time.time()
+        for process in processes:
+            process.terminate()   # graceful: a worker finishes the job in hand
+        for process in processes:
+            try:
+                process.wait(timeout=180)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        print(f"  graceful stop of 2 web + 2 workers: {time.time() - stopping:.0f} s")
+        for log in logs:
+            log.close()
         return {"noted": len(noted), "wanted": len(wanted), "max_latency": latencies[-1], "twice": twice,
                 "refused": state.refused}
 
@@ -216,6 +222,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args(argv)
     run(args.athletes, args.events, args.seconds, (10000, 100000), "load")
+    # An application with a tiny budget: the workers must stop short of it (no 429), the rest waits its window.
+    run(20, 100, 10, (100, 1000), "tiny budget (100 requests / 15 min)", patience_s=20)
 
 
 if __name__ == "__main__":

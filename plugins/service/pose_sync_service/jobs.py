@@ -147,11 +147,28 @@ async def delete_athlete(athlete_id: int) -> int:
 
 
 @app.periodic(cron="*/10 * * * *", periodic_id="recheck")
-@app.task(name="recheck_notes", queueing_lock="recheck_notes")
-async def recheck_notes(timestamp: int) -> int:
+@app.task(name="recheck_notes", queueing_lock="recheck_notes", pass_context=True)
+async def recheck_notes(context: JobContext, timestamp: int) -> int:
+    """One small job per connected athlete (so workers share them and a stopping worker never holds a long one)."""
     import asyncio
 
-    return await asyncio.to_thread(current().recheck_notes)
+    assert context.app is not None
+    athletes = await asyncio.to_thread(current().connected)
+    for athlete_id in athletes:
+        with contextlib.suppress(AlreadyEnqueued):
+            await task(context.app, "recheck_athlete", queueing_lock=f"recheck:{athlete_id}",
+                       priority=PRIORITY["recent"]).defer_async(athlete_id=athlete_id)
+    return len(athletes)
+
+
+@app.task(name="recheck_athlete", retry=RETRY)
+async def recheck_athlete(athlete_id: int) -> int:
+    import asyncio
+
+    try:
+        return await asyncio.to_thread(current().recheck_notes, athlete_id)
+    except RateLimited:
+        return 0  # the next pass, ten minutes on, takes it up
 
 
 @app.periodic(cron="*/30 * * * *", periodic_id="garmin")

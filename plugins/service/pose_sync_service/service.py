@@ -124,18 +124,23 @@ class Service:
         finally:
             budget.priority.reset(token)
 
-    def recheck_notes(self) -> int:
-        """Every connected athlete's note checks that are due and notes left settling: one pass each."""
-        done = 0
-        for athlete in self.athletes.all():
-            if not athlete.connected:
-                continue
-            try:
-                with self.pipeline(athlete) as (pipeline, connector):
-                    done += len(pipeline.follow_up(connector))
-            except AuthError as denied:
-                log.warning("athlete %s: %s", athlete.id, denied)
-        return done
+    def connected(self) -> list[int]:
+        return [a.id for a in self.athletes.all() if a.connected]
+
+    def recheck_notes(self, athlete_id: int) -> int:
+        """One athlete's note checks that are due and notes left settling: one pass (see Pipeline.follow_up)."""
+        athlete = self.athletes.get(athlete_id)
+        if athlete is None or not athlete.connected:
+            return 0
+        token = budget.priority.set("recent")
+        try:
+            with self.pipeline(athlete) as (pipeline, connector):
+                return len(pipeline.follow_up(connector))
+        except AuthError as denied:
+            log.warning("athlete %s: %s", athlete.id, denied)
+            return 0
+        finally:
+            budget.priority.reset(token)
 
     def poll_garmin(self) -> int:
         """Athletes who connected Garmin (its tokens in their folder, as `pose-sync auth garmin` saves them)."""
