@@ -91,8 +91,8 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def analyze_in_process(path: Path, env: dict[str, str]) -> tuple[int, str, str]:
-    """``pose-sync analyze --json PATH`` in this process: (exit code, stdout, stderr)."""
+def analyze_in_process(path: Path, env: dict[str, str], options: tuple[str, ...] = ()) -> tuple[int, str, str]:
+    """``pose-sync [OPTIONS] analyze --json PATH`` in this process: (exit code, stdout, stderr)."""
     from pose_sync.cli import main
 
     out, err = io.StringIO(), io.StringIO()
@@ -105,7 +105,7 @@ def analyze_in_process(path: Path, env: dict[str, str]) -> tuple[int, str, str]:
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
-                main(["analyze", "--json", str(path)])
+                main([*options, "analyze", "--json", str(path)])
                 code = 0
             except SystemExit as exit_:
                 code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)

@@ -43,7 +43,7 @@ def _finite(values: np.ndarray | None, i: int) -> float | None:
 
 def write_fit(columns: Mapping[str, np.ndarray], start: datetime, *, sport: str = "running",
               sub_sport: str = "generic", stryd: bool = False, gps: bool = False,
-              session_avg_speed: float | None = None) -> bytes:
+              session_avg_speed: float | None = None, session: Mapping[str, object] | None = None) -> bytes:
     """A FIT activity file from 1 Hz ``columns`` (our channel names and units).
 
     ``columns`` needs ``speed_mps`` and ``distance_m``; every other channel
@@ -53,6 +53,7 @@ def write_fit(columns: Mapping[str, np.ndarray], start: datetime, *, sport: str 
     written where present and finite. With ``stryd`` power and ground time
     go into Stryd-style developer fields and no native dynamics are written.
     ``gps`` adds positions along the route (and temperature), as a watch does.
+    ``session`` overrides or adds session message fields (FIT SDK names and units).
     """
     speed = np.asarray(columns["speed_mps"], dtype=float)
     distance = np.asarray(columns["distance_m"], dtype=float)
@@ -117,6 +118,7 @@ def write_fit(columns: Mapping[str, np.ndarray], start: datetime, *, sport: str 
         "mesg_num": MESG["SESSION"], "timestamp": end, "start_time": start, "sport": sport, "sub_sport": sub_sport,
         "total_elapsed_time": float(n), "total_timer_time": float(n), "total_distance": float(distance[-1]),
         "avg_speed": float(session_avg_speed if session_avg_speed is not None else np.nanmean(speed)),
+        **(session or {}),
     })
     enc.write_mesg({"mesg_num": MESG["ACTIVITY"], "timestamp": end, "num_sessions": 1, "type": "manual",
                     "event": "activity", "event_type": "stop", "total_timer_time": float(n)})

@@ -16,6 +16,7 @@ Two fitparse behaviours are handled here rather than downstream:
 from __future__ import annotations
 
 import io
+import struct
 import threading
 from typing import Any
 
@@ -34,21 +35,35 @@ _DEV_REGISTRY_LOCK = threading.Lock()
 
 
 class _EpochSeconds(FitFileDataProcessor):
-    """Keep timestamps as numbers: Unix seconds, or the raw relative value."""
+    """Keep timestamps as numbers: Unix seconds, or the raw relative value.
+
+    A damaged definition can make a time field an array (a tuple of values);
+    that is no time, so it is left as it is and reads as no value (NaN)
+    downstream, like any other array-valued field, instead of stopping the file.
+    """
 
     def process_type_date_time(self, field_data: Any) -> None:
         value = field_data.value
-        if value is not None and value >= RELATIVE_TIME_LIMIT:
+        if isinstance(value, (int, float)) and value >= RELATIVE_TIME_LIMIT:
             field_data.value = float(value + FIT_EPOCH_OFFSET_S)
 
     def process_type_local_date_time(self, field_data: Any) -> None:
         value = field_data.value
-        if value is not None:
+        if isinstance(value, (int, float)):
             field_data.value = float(value + FIT_EPOCH_OFFSET_S)
+
+    def process_type_localtime_into_day(self, field_data: Any) -> None:
+        if isinstance(field_data.value, int):
+            super().process_type_localtime_into_day(field_data)
 
 
 def describe_fit_error(exc: BaseException) -> str:
-    """One line a user can act on, for each way fitparse reports a broken file."""
+    """One line a user can act on, for each way fitparse reports a broken file.
+
+    Damage fitparse does not anticipate (an array where it expects one number,
+    a struct it cannot unpack) surfaces as a plain Python error inside it; that
+    is the same break in the file and is described the same way.
+    """
     if isinstance(exc, FitEOFError):
         return "truncated FIT file (it ends in the middle of a message)"
     if isinstance(exc, FitCRCError):
@@ -77,6 +92,10 @@ def decode_reference(data: bytes, keep: frozenset[str] = META_MESSAGES, check_cr
     file it builds itself).
     """
     tables = FitTables()
+    if len(data) < 12:
+        tables.error = ("not a FIT file: it is empty (0 bytes)" if not data else
+                        f"not a FIT file: {len(data)} bytes, shorter than a FIT file header")
+        return tables
     columns: dict[str, list[float]] = {}
     n_records = 0
     relative = False
@@ -120,7 +139,8 @@ def decode_reference(data: bytes, keep: frozenset[str] = META_MESSAGES, check_cr
                         if fd.value is not None and not fd.name.startswith("unknown_"):
                             values.setdefault(fd.name, fd.value)
                     tables.messages.setdefault(name, []).append(values)
-        except (FitParseError, OSError, EOFError, ValueError, KeyError, IndexError) as exc:
+        except (FitParseError, OSError, EOFError, ValueError, KeyError, IndexError, TypeError, struct.error,
+                ArithmeticError) as exc:
             tables.error = describe_fit_error(exc)
         finally:
             fit_records.DEV_TYPES.clear()
