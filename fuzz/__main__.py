@@ -9,6 +9,7 @@ the failing mutants there (named by seed) to debug them with
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import sys
@@ -24,10 +25,8 @@ ADDRESS_SPACE_LIMIT = 8 << 30  # a worker that tries to allocate more fails with
 
 
 def _limit_memory() -> None:
-    try:
+    with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_LIMIT, ADDRESS_SPACE_LIMIT))
-    except (ValueError, OSError):
-        pass
 
 
 def _run_chunk(seeds: list[int], timeout_s: float, memory_limit_mb: float) -> list[Result]:

@@ -260,6 +260,8 @@ def run_mutant(mutant: Mutant, folder: Path, env: dict[str, str], timeout_s: flo
         outcome, detail = "hang", f"no answer within {timeout_s:.0f} s"
     except MemoryError:
         outcome, detail = "memory", "MemoryError"
+    except Exception as exc:  # escaped the CLI, or a decoder called directly by the differential check
+        outcome, detail = "unexpected", f"{type(exc).__name__}: {exc}"
     finally:
         path.unlink(missing_ok=True)
     peak = peak_rss_mb()

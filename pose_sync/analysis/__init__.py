@@ -9,6 +9,7 @@ Bump :data:`ANALYSIS_VERSION` whenever a change alters any number, so that
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import numpy as np
 
@@ -67,8 +68,13 @@ def analyse_run(activity: Activity, curves: SpeedCurves = PRIOR) -> RunAnalysis:
         raise InputError(f"{activity.source.label()}: too few samples to analyse ({len(samples)})")
     # A glitched record or session value is dropped before anything is computed from it.
     screened = plausibility.screen(samples, activity.device_summary, activity.source.label())
-    activity = replace(activity, samples=screened.samples, device_summary=screened.summary)
+    shift = screened.start_shift_s
+    activity = replace(activity, samples=screened.samples, device_summary=screened.summary,
+                       start_time=activity.start_time + timedelta(seconds=shift),
+                       timer_pauses=tuple((a - shift, b - shift) for a, b in activity.timer_pauses))
     samples = activity.samples
+    if len(samples) < 2:
+        raise InputError(f"{activity.source.label()}: too few plausible samples to analyse ({len(samples)})")
 
     channels = {name: clean(samples, name) for name in _CHANNELS}
     seg = segment(samples, activity.timer_pauses)

@@ -32,8 +32,12 @@ Limits and why:
   elapsed time (plus the same slack) is dropped in favour of the records.
 * **elapsed time** at most 7 days: the longest non-stop foot races (the
   Spine Race, 268 miles) have a 7-day cut-off, and no watch records longer
-  in one activity. A longer session time, or records far beyond the session,
-  are damage.
+  in one activity. A longer session time is damage, and so is a session
+  elapsed time shorter than its own records cover.
+* **time between records** at most 1 day: records more than a day away from
+  the rest of the session (a glitched timestamp decades off) are dropped, the
+  largest group of records is the run; when the session's start time is more
+  than a day before that group, the run starts at its first record.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ STANCE_TIME_MS = (50.0, 2000.0)
 HEART_RATE_BPM = (20.0, 250.0)
 DISTANCE_SLACK_M = 25.0
 MAX_ELAPSED_S = 7 * 24 * 3600.0
+MAX_RECORD_GAP_S = 24 * 3600.0
 
 # Per-record channels and their limits (values outside are set to NaN). Ground contact is 0 while a
 # strap has no reading: that is not a glitch (the averages leave zeros out), so only values > 0 are judged.
@@ -70,6 +75,7 @@ class Screened:
     samples: Samples
     summary: DeviceSummary | None
     warnings: tuple[str, ...]
+    start_shift_s: float = 0.0   # the run starts this much after the session's start time (a glitched start)
 
 
 def _fmt(value: float) -> str:
@@ -173,12 +179,34 @@ def screen_summary(summary: DeviceSummary | None, span_s: float, label: str) -> 
     return (replace(summary, **changes) if changes else summary), warnings
 
 
+def main_time_group(elapsed_s: np.ndarray) -> np.ndarray | None:
+    """Which records belong to the largest group not split by a gap of more than a day (None: all do)."""
+    gaps = np.diff(elapsed_s) > MAX_RECORD_GAP_S
+    if not gaps.any():
+        return None
+    group = np.concatenate(([0], np.cumsum(gaps)))
+    return group == int(np.argmax(np.bincount(group)))
+
+
 def screen(samples: Samples, summary: DeviceSummary | None, label: str) -> Screened:
     """Drop what no run can be from an activity's samples and device summary, saying what went.
 
     A file without glitches comes back unchanged (the same arrays).
     """
     warnings: list[str] = []
+    shift = 0.0
+    keep = main_time_group(samples.elapsed_s)
+    if keep is not None:
+        away = samples.elapsed_s[~keep]
+        kept = samples.elapsed_s[keep]
+        far = float(np.max(np.maximum(kept[0] - away, away - kept[-1])))
+        warnings.append(f"{label}: dropped {int((~keep).sum())} record(s) timed more than a day away from the"
+                        f" rest (up to {far / 86400:,.0f} days)")
+        shift = float(kept[0]) if kept[0] > MAX_RECORD_GAP_S else 0.0
+        if shift:
+            warnings.append(f"{label}: the recorded start is {shift / 86400:,.0f} days before the records;"
+                            " the run starts at its first plausible record")
+        samples = Samples(kept - shift, {k: v[keep] for k, v in samples.channels.items()}, dict(samples.units))
     channels = dict(samples.channels)
     for name in RECORD_LIMITS:
         if name in channels:
@@ -196,4 +224,4 @@ def screen(samples: Samples, summary: DeviceSummary | None, label: str) -> Scree
     warnings += dropped
     if not warnings:
         return Screened(samples, summary, ())
-    return Screened(Samples(samples.elapsed_s, channels, dict(samples.units)), summary, tuple(warnings))
+    return Screened(Samples(samples.elapsed_s, channels, dict(samples.units)), summary, tuple(warnings), shift)
