@@ -18,6 +18,8 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import numpy as np
+
 from fuzz import mutant, samples
 from fuzz.run import MEMORY_LIMIT_MB, OUTCOMES, TIMEOUT_S, Result, run_mutant, workspace
 
@@ -64,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     for outcome in OUTCOMES:
         print(f"  {outcome:13s} {counts[outcome]}")
     print("  by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(Counter(r.kind for r in results).items())))
+    timed = [r.decode_s for r in results if r.decode_s]
+    if timed:
+        fast, reference = np.array(timed).T
+        print(f"  the fast path read {len(timed)} mutants: {reference.sum() / fast.sum():.0f}x the reference's speed"
+              f" in total, median {np.median(reference / fast):.0f}x per mutant (same process, same bytes)")
     failed = [r for r in results if r.failed]
     for r in failed:
         print(f"FAIL seed {r.seed} {r.outcome}: {r.sample} [{r.what}] {r.detail}")

@@ -63,6 +63,7 @@ class Result:
     detail: str
     seconds: float
     peak_rss_mb: float
+    decode_s: tuple[float, float] | None = None   # (fast, reference) when the fast path accepted the mutant
 
     @property
     def failed(self) -> bool:
@@ -215,11 +216,15 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b) and type(a) is type(b)
 
 
-def differential(data: bytes) -> tuple[str, str] | None:
-    """Compare the fast and reference decoders on ``data``: None when they agree or one declines."""
+def differential(data: bytes, timings: list[tuple[float, float]] | None = None) -> tuple[str, str] | None:
+    """Compare the fast and reference decoders on ``data``: None when they agree or one declines.
+
+    ``timings`` gets (fast, reference) decode seconds of a mutant the fast path accepted.
+    """
     from pose_sync.fit.fast import FastPathUnsupported, decode_fast
     from pose_sync.fit.reference import decode_reference
 
+    started = time.perf_counter()
     try:
         fast = decode_fast(data)
     except FastPathUnsupported:
@@ -228,7 +233,11 @@ def differential(data: bytes) -> tuple[str, str] | None:
         raise
     except Exception as exc:  # the fast path must decline, never fail
         return "fast_bug", f"{type(exc).__name__}: {exc}"
+    fast_s = time.perf_counter() - started
+    started = time.perf_counter()
     reference = decode_reference(data)
+    if timings is not None:
+        timings.append((fast_s, time.perf_counter() - started))
     if reference.error:
         return "disagree", f"the fast path read a file the reference rejects ({reference.error})"
     if fast.records.keys() != reference.records.keys():
@@ -248,12 +257,13 @@ def run_mutant(mutant: Mutant, folder: Path, env: dict[str, str], timeout_s: flo
     path = folder / mutant.name
     path.write_bytes(mutant.data)
     started = time.perf_counter()
+    timings: list[tuple[float, float]] = []
     try:
         with _time_limit(timeout_s):
             code, out, err = analyze_in_process(path, env)
             outcome, detail = classify(code, out, err)
             if outcome in ACCEPTABLE and check_decoders:
-                found = differential(mutant.data)
+                found = differential(mutant.data, timings)
                 if found:
                     outcome, detail = found
     except _Timeout:
@@ -268,7 +278,7 @@ def run_mutant(mutant: Mutant, folder: Path, env: dict[str, str], timeout_s: flo
     if peak > memory_limit_mb and outcome in ACCEPTABLE:
         outcome, detail = "memory", f"peak RSS {peak:.0f} MB > {memory_limit_mb:.0f} MB"
     return Result(mutant.seed, mutant.sample, mutant.kind, mutant.what, outcome, detail,
-                  time.perf_counter() - started, peak)
+                  time.perf_counter() - started, peak, timings[0] if timings else None)
 
 
 @contextlib.contextmanager
