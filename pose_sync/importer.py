@@ -16,6 +16,7 @@ from pose_sync.analysis import analyse_run
 from pose_sync.analysis.speed_curve import PRIOR, CurveHistory, SpeedCurves
 from pose_sync.errors import InputError
 from pose_sync.fit import DecodedFit, decode_fit, sha256_hex
+from pose_sync.fit.reference import EMPTY
 from pose_sync.model import Activity, RunAnalysis, SourceRef
 from pose_sync.store import QUALITY_FIT, Store
 
@@ -82,7 +83,7 @@ def analyse_decoded(decoded: DecodedFit, source: SourceRef, curves_at: CurvesAt 
 def analyse_fit(data: bytes, source: SourceRef, curves_at: CurvesAt | None = None) -> list[Outcome]:
     """Decode and analyse FIT bytes; nothing is stored."""
     if not data:
-        return [Outcome(source, ERROR, "empty file")]
+        return [Outcome(source, ERROR, EMPTY)]
     return analyse_decoded(decode_fit(data, source), source, curves_at)
 
 

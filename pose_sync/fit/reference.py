@@ -31,6 +31,8 @@ from pose_sync.fit.tables import META_MESSAGES, FitTables
 FIT_EPOCH_OFFSET_S = 631065600  # 1989-12-31T00:00:00Z in Unix seconds
 RELATIVE_TIME_LIMIT = 0x10000000  # FIT date_time values below this are device-relative
 
+EMPTY = "not a FIT file: it is empty (0 bytes)"
+
 _DEV_REGISTRY_LOCK = threading.Lock()
 
 
@@ -92,9 +94,12 @@ def decode_reference(data: bytes, keep: frozenset[str] = META_MESSAGES, check_cr
     file it builds itself).
     """
     tables = FitTables()
-    if len(data) < 12:
-        tables.error = ("not a FIT file: it is empty (0 bytes)" if not data else
-                        f"not a FIT file: {len(data)} bytes, shorter than a FIT file header")
+    if not data:
+        tables.error = EMPTY
+        return tables
+    if len(data) < 12 or data[8:12] != b".FIT":
+        tables.error = (f"not a FIT file: {len(data)} bytes, shorter than a FIT file header" if len(data) < 12
+                        else 'not a FIT file: its header lacks the ".FIT" signature')
         return tables
     columns: dict[str, list[float]] = {}
     n_records = 0
