@@ -558,5 +558,5 @@ def decode_fast(data: bytes) -> FitTables:
         messages={k: v for k, v in meta.messages.items() if k in META_MESSAGES},
     )
     ts = records.get("timestamp")
-    tables.relative_time = ts is not None and len(ts) > 0 and bool(np.nanmax(ts) < RELATIVE_TIME_LIMIT)
+    tables.relative_time = ts is not None and bool(np.isfinite(ts).any()) and bool(np.nanmax(ts) < RELATIVE_TIME_LIMIT)
     return tables

@@ -152,7 +152,7 @@ def decode_reference(data: bytes, keep: frozenset[str] = META_MESSAGES, check_cr
 
     tables.records = {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}
     ts = tables.records.get("timestamp")
-    if ts is not None and len(ts) and np.nanmax(ts) < RELATIVE_TIME_LIMIT:
+    if ts is not None and np.isfinite(ts).any() and np.nanmax(ts) < RELATIVE_TIME_LIMIT:
         relative = True
     tables.relative_time = relative
     return tables
