@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import resource
+import tempfile
 import time
 from dataclasses import replace
 from datetime import timedelta

@@ -78,8 +78,32 @@ class LoadConfig(Section):
 
 class ShoesConfig(Section):
     minimalist: list[str] = []
-    minimalist_start_km_per_week: float = Field(5.0, gt=0, le=100)
+    # The transition plan (Ridge et al. 2013): week 1 one run of this length, week 2 two, week 3 three,
+    # then the weekly distance grows by minimalist_weekly_increase_pct, and only while pain stays low.
+    minimalist_start_km_per_week: float = Field(2.4, gt=0, le=100)
     minimalist_weekly_increase_pct: float = Field(10.0, gt=0, le=100)
+
+
+class TissueConfig(Section):
+    """Multipliers of the tissue (mechanical) load: see pose_sync.progression.tissue."""
+
+    minimalist_multiplier: float = Field(1.25, ge=1.0, le=3.0)
+    drill_multiplier: float = Field(1.5, ge=1.0, le=5.0)
+
+
+DEFAULT_PAIN_PREFIXES = ["pain:", "#pain", "#niggle"]
+
+
+class PainConfig(Section):
+    """Pain reports in descriptions, and the pain-monitoring model (Silbernagel et al. 2007)."""
+
+    # A description line starting with one of these (any case), then a body site and a 0-10 score.
+    prefixes: list[str] = Field(default_factory=lambda: list(DEFAULT_PAIN_PREFIXES), min_length=1)
+    # The same for forefoot-heavy drill minutes ("drills: 10"), which count in the tissue load.
+    drill_prefixes: list[str] = Field(default_factory=lambda: ["drills:", "#drills"])
+    during_max: float = Field(5.0, ge=0, le=10)      # acceptable during a session
+    settled_max: float = Field(2.0, ge=0, le=10)     # next morning at or below this: settled
+    window_days: int = Field(7, ge=1, le=28)         # reports this recent steer the plan
 
 
 class NotesConfig(Section):
@@ -107,6 +131,8 @@ class Config(BaseModel):
     zones: ZonesConfig = ZonesConfig()
     load: LoadConfig = LoadConfig()
     shoes: ShoesConfig = ShoesConfig()
+    tissue: TissueConfig = TissueConfig()
+    pain: PainConfig = PainConfig()
     notes: NotesConfig = NotesConfig()
     sync: SyncConfig = SyncConfig()
     connectors: dict[str, dict[str, Any]] = {}

@@ -40,6 +40,8 @@ CHANNELS: dict[str, str] = {
     "moving": "1.0 moving, 0.0 stopped, NaN unknown (timer pauses are 0)",
     "form_power_w": "W (Stryd Form Power)",
     "leg_spring_stiffness_knm": "kN/m (Stryd Leg Spring Stiffness)",
+    "step_speed_loss_cm_s": "cm/s: speed lost on each foot contact (Garmin HRM 600, record field 146)",
+    "step_speed_loss_pct": "% of speed lost on each foot contact (record field 147)",
 }
 
 RUNNING_SPORTS = frozenset({"running"})
@@ -121,6 +123,8 @@ class DeviceSummary:
     avg_step_length_m: float | None = None
     avg_power_w: float | None = None
     total_calories_kcal: float | None = None
+    avg_step_speed_loss_cm_s: float | None = None   # session field 222 (not in the FIT profile)
+    avg_step_speed_loss_pct: float | None = None    # session field 223
 
 
 @dataclass
@@ -174,6 +178,8 @@ class Averages:
     vertical_ratio_pct: float | None = None
     step_length_m: float | None = None
     power_w: float | None = None
+    step_speed_loss_cm_s: float | None = None
+    step_speed_loss_pct: float | None = None
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,8 @@ from pose_sync.importer import OK, Outcome, curve_history, store_fit
 from pose_sync.model import Activity, RunAnalysis, SourceRef
 from pose_sync.notes import content_hash, extract, is_current, merge
 from pose_sync.notes.render import render_note
+from pose_sync.pain import parse_description
+from pose_sync.progression.body import BodyContext
 from pose_sync.store import QUALITY_STREAMS, NoteCheck, Store, SyncItem, claim_holder
 
 MAX_ATTEMPTS = 5                 # then an activity is given up on, so the cursor can move on
@@ -157,6 +159,7 @@ class Pipeline:
         self.holder = claim_holder()
         self._history: list[tuple[float, int, RunAnalysis]] | None = None
         self._curves: CurveHistory | None = None
+        self._gear: dict[SourceRef, str | None] | None = None   # the shoe of each stored run, for the tissue ramp
 
     @property
     def settle_s(self) -> float:
@@ -215,9 +218,12 @@ class Pipeline:
         stored, description = "unchanged", None
         if run_id is None:
             step = self._store_step(connector, activity)
+            self._gear = None  # a run (or its shoe) may have been stored
             if isinstance(step, ItemResult):
                 return step
             run_id, stored, description = step
+        if description is not None:
+            self._read_reports(activity, description)
         note, preview, due_in = self._note_step(connector, activity, run_id, description)
         if self.dry_run:
             return ItemResult(platform, remote_id, "dry-run", run_id, stored, note, preview=preview, due_in_s=due_in)
@@ -320,6 +326,8 @@ class Pipeline:
         if held is not None and current != held:
             log.info("%s:%s: the description changed while we worked; our note goes into the new text",
                      platform, remote_id)
+        if self._read_reports(activity, current):
+            body = self._render(run_id)  # the pain it read changes the note
         if is_current(current, body):
             self._heal(platform, remote_id, run_id, body)
             return "unchanged", None, None
@@ -333,7 +341,29 @@ class Pipeline:
 
     def _render(self, run_id: int) -> str:
         run = self.store.get_run(run_id).analysis
-        return render_note(run, self.history_before(run), self.config)
+        return render_note(run, self.history_before(run), self.config, body=self._body())
+
+    def _read_reports(self, activity: RemoteActivity, description: str | None) -> bool:
+        """Pain and drill lines in the athlete's text (never changed) into the store; True when they changed.
+
+        A line that does not read is skipped with a warning: a typo never fails a sync.
+        """
+        pain = self.config.pain
+        found = parse_description(description, activity.start_time.date(), prefixes=pain.prefixes,
+                                  drill_prefixes=pain.drill_prefixes, platform=activity.platform,
+                                  remote_id=activity.remote_id)
+        for warning in found.warnings:
+            log.warning("%s", warning)
+        return self.store.put_description_reports(activity.platform, activity.remote_id, found.pain,
+                                                  found.drill_minutes, activity.start_time.date())
+
+    def _body(self) -> BodyContext:
+        """Shoes of the stored runs, shoe names, pain and drill reports: what the note's tissue ramp and pain need."""
+        if self._gear is None:
+            gear = self.store.run_gear()
+            self._gear = {analysis.source: gear.get(run_id) for _, run_id, analysis in self._stored_history()}
+        return BodyContext(self._gear, self.store.gear_names(), tuple(self.store.pain_reports()),
+                           self.store.drill_minutes_by_day())
 
     def _settle_left(self, item: SyncItem | None) -> float:
         """Seconds before the note may be written: the settle delay from the upload (or our first sighting)."""
@@ -431,6 +461,7 @@ class Pipeline:
         """The check itself, under the claim: one read, and a write only to restore the note once."""
         platform, remote_id = activity.platform, activity.remote_id
         current = connector.read_description(activity)
+        self._read_reports(activity, current)  # pain added since (the read costs nothing extra)
         if extract(current) is not None:
             self.store.set_note_check(platform, remote_id, "ok")  # there (as written, or as the athlete edited it)
             return ItemResult(platform, remote_id, "checked", run_id, note="ok")
@@ -456,10 +487,14 @@ class Pipeline:
 
     def history_before(self, run: RunAnalysis) -> list[RunAnalysis]:
         """Stored runs that started before ``run`` (loaded once, kept up to date)."""
+        history = self._stored_history()
+        index = bisect.bisect_left(history, run.start_time.timestamp(), key=lambda entry: entry[0])
+        return [entry[2] for entry in history[:index]]
+
+    def _stored_history(self) -> list[tuple[float, int, RunAnalysis]]:
         if self._history is None:
             self._history = [(r.analysis.start_time.timestamp(), r.id, r.analysis) for r in self.store.list_runs()]
-        index = bisect.bisect_left(self._history, run.start_time.timestamp(), key=lambda entry: entry[0])
-        return [entry[2] for entry in self._history[:index]]
+        return self._history
 
     def _remember(self, run_id: int, analysis: RunAnalysis) -> None:
         if self._history is None:

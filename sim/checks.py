@@ -111,6 +111,34 @@ def form_across_paces(runner: Runner = TYPICAL, seed: int = 1) -> PaceFigures:
     return PaceFigures(separate, within)
 
 
+def form_across_paces_with_history(runner: Runner = TYPICAL, seed: int = 1, ladders: int = 3) -> dict[float, float]:
+    """Scores of steady runs at five paces once the store holds a few mixed-pace runs of the same runner.
+
+    A single steady run cannot show how *this* runner's form moves with
+    speed; after ``import`` of a few runs that span paces, ``rescore --all``
+    fits the athlete's own curve and the steady runs are scored against it.
+    Returns pace -> stored score.
+    """
+    from pose_sync.store import Store
+
+    with workspace() as (root, env):
+        folder = root / "runs"
+        folder.mkdir()
+        for k in range(ladders):
+            day = START - timedelta(days=7 * (ladders - k))
+            _write(folder, f"ladder-{k}.fit", simulate_run(runner, paces_ladder(PACES, 6), day, seed=seed + 10 + k,
+                                                           day_effects=False).fit)
+        for i, p in enumerate(PACES):
+            _write(folder, f"steady-{p}.fit", simulate_run(runner, steady(p, 20), START + timedelta(days=i),
+                                                           seed=seed + i, day_effects=False).fit)
+        for args in (["import", "--json", str(folder)], ["rescore", "--all"]):
+            code, out = run_cli(args, env)
+            assert code == 0, out
+        with Store.open(root / "data") as store:
+            runs = store.list_runs(since=START)
+    return {p: r.analysis.form.score for p, r in zip(PACES, runs, strict=True)}
+
+
 def intervals_by_speed(runner: Runner = TYPICAL, seed: int = 3) -> dict[float, float]:
     """Band scores inside a classic interval session (easy warm-up, 6 x 3 min fast, jog recoveries)."""
     with tempfile.TemporaryDirectory() as folder:

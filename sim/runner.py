@@ -52,6 +52,9 @@ class Runner:
     hr_max_bpm: float = 190.0
     hr_rest_bpm: float = 52.0
     power_w_per_mps: float = 78.0     # running power on the flat ~ mass x cost x speed
+    # Step speed loss (% of speed lost per contact) as an HRM 600 records it; None: no such sensor.
+    # Taken as independent of pace within a runner (the cm/s value is this percentage of the speed).
+    step_speed_loss_pct: float | None = None
     day_sd: Mapping[str, float] = field(default_factory=lambda: {
         "cadence_spm": 1.5, "stance_time_ms": 4.0, "vertical_oscillation_cm": 0.2,
         "stance_time_balance_pct": 0.2, "hr": 2.0})
@@ -151,6 +154,9 @@ def simulate_run(runner: Runner, legs: Sequence[Leg], start: datetime, *, seed: 
         columns["vertical_oscillation_cm"] = noisy(day.expected("vertical_oscillation_cm", speed))
         columns["vertical_ratio_pct"] = columns["vertical_oscillation_cm"] / columns["step_length_m"]
         columns["stance_time_balance_pct"] = day.stance_time_balance_pct + rng.normal(0.0, 0.3, n)
+    if day.step_speed_loss_pct is not None and dynamics and not stryd:
+        columns["step_speed_loss_pct"] = noisy(np.full(n, day.step_speed_loss_pct))
+        columns["step_speed_loss_cm_s"] = columns["step_speed_loss_pct"] * measured_speed   # % of m/s = cm/s
     if heart_rate:
         target = runner.hr_at_reference_bpm + hr_offset + runner.hr_per_mps * (gap - REFERENCE_SPEED_MPS)
         target = target * (1.0 + 2.0 * drift_pct / 100.0 * np.arange(n) / max(n - 1, 1))

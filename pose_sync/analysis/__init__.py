@@ -20,12 +20,12 @@ from pose_sync.analysis.speed_curve import PRIOR, SpeedCurves
 from pose_sync.errors import InputError
 from pose_sync.model import Activity, RunAnalysis, Samples
 
-ANALYSIS_VERSION = 3  # 3: implausible (glitched) values dropped before analysis
+ANALYSIS_VERSION = 4   # 3: step speed loss (record fields 146/147) read and scored; 4: glitched values dropped
 
 _CHANNELS = (
     "speed_mps", "heart_rate_bpm", "cadence_spm", "stance_time_ms", "stance_time_balance_pct",
     "vertical_oscillation_cm", "vertical_ratio_pct", "step_length_m", "power_w", "form_power_w",
-    "leg_spring_stiffness_knm",
+    "leg_spring_stiffness_knm", "step_speed_loss_cm_s", "step_speed_loss_pct",
 )
 HR_BIN_BPM = 1.0
 # Sensors whose dynamics are not on the scale of Garmin's population zones (Stryd's

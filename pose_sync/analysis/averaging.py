@@ -33,7 +33,8 @@ import numpy as np
 from pose_sync.analysis.form import weighted_mean
 from pose_sync.model import Averages
 
-DYNAMICS = ("stance_time_ms", "stance_time_balance_pct", "vertical_oscillation_cm", "vertical_ratio_pct")
+DYNAMICS = ("stance_time_ms", "stance_time_balance_pct", "vertical_oscillation_cm", "vertical_ratio_pct",
+            "step_speed_loss_cm_s", "step_speed_loss_pct")
 
 
 @dataclass(frozen=True)
@@ -98,4 +99,6 @@ def session_averages(raw: dict[str, np.ndarray], weight_s: np.ndarray, distance_
         vertical_ratio_pct=avg("vertical_ratio_pct", drop_zeros=True),
         step_length_m=step_length,
         power_w=avg("power_w"),
+        step_speed_loss_cm_s=avg("step_speed_loss_cm_s", drop_zeros=True),
+        step_speed_loss_pct=avg("step_speed_loss_pct", drop_zeros=True),
     )

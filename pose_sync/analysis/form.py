@@ -34,7 +34,7 @@ MIN_BY_SPEED_S = 120.0          # a band in ``form.by_speed`` needs this much st
 BAND_METRICS = (
     "cadence_spm", "stance_time_ms", "stance_time_balance_pct", "vertical_oscillation_cm",
     "vertical_ratio_pct", "step_length_m", "heart_rate_bpm", "power_w", "form_power_w",
-    "leg_spring_stiffness_knm",
+    "leg_spring_stiffness_knm", "step_speed_loss_cm_s", "step_speed_loss_pct",
 )
 DRIFT_METRICS = ("cadence_spm", "stance_time_ms", "vertical_oscillation_cm", "vertical_ratio_pct",
                  "step_length_m", "stance_time_balance_pct")
@@ -153,12 +153,12 @@ def form_score(channels: dict[str, np.ndarray], seg: Segmentation, sources: dict
         by_speed.append(BandForm(round(float(band_speed[i]) / seconds, 3), round(seconds, 1),
                                  round(band_score, 1) if band_score is not None else None, metrics))
 
-    inputs = tuple(components)
+    inputs = tuple(name for name, c in components.items() if c.weight > 0)   # shown-only metrics are not inputs
     missing = tuple(name for name in ALL_WEIGHTS if name not in components)
     exponents = {name: float(curves.exponent(name) or 0.0) for name in components if name in SPEED_MODELS}
-    if not components:
-        return FormScore(None, 0.0, {}, (), missing, (), curves.label, {})
     weight_total = sum(c.weight for c in components.values())
+    if not components or weight_total <= 0:
+        return FormScore(None, 0.0, components, (), missing, tuple(by_speed), curves.label, exponents)
     score = sum(c.score * c.weight for c in components.values()) / weight_total
     input_share = weight_total / sum(ALL_WEIGHTS.values())
     mean_coverage = sum(coverages[n] * components[n].weight for n in components) / weight_total

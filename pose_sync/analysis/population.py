@@ -96,8 +96,21 @@ VERTICAL_OSCILLATION = _from_zones("vertical_oscillation_cm", "bounce", "cm", 6.
 VERTICAL_RATIO = _from_zones("vertical_ratio_pct", "vertical ratio", "%", 6.1, 10.1,
                              VERTICAL_OSCILLATION.speed_exponent - (1.0 - CADENCE.speed_exponent), False, 0.15)
 
+# Step speed loss (Garmin HRM 600): how much speed each foot contact costs, a braking measure (lower is
+# better). Garmin publishes no population zones for it, so it is scored with weight 0: shown as a form
+# component (value, speed-normalised expectation, percentile) but not in the 0-100 score, and trended
+# against the runner's own runs on the same sensor at matched pace. The reference (8 % of speed at
+# 3.0 m/s, 24 cm/s; spread 30 %) is provisional: the speed fluctuation of the centre of mass during
+# stance is of that order at endurance paces (Cavagna et al. 1976, J Physiol 262:639). Within a runner
+# the percentage is taken as independent of speed (prior exponent 0); the cm/s value is the percentage
+# times speed, so its exponent is 1 + that. The athlete's own speed curve replaces both with history.
+STEP_SPEED_LOSS_PCT = MetricModel("step_speed_loss_pct", "step speed loss", "%", 8.0, 0.0, 0.30, False, 0.0)
+STEP_SPEED_LOSS = MetricModel("step_speed_loss_cm_s", "step speed loss", "cm/s",
+                              8.0 * REFERENCE_SPEED_MPS, 1.0 + STEP_SPEED_LOSS_PCT.speed_exponent, 0.30, False, 0.0)
+
 SPEED_MODELS: dict[str, MetricModel] = {
-    m.name: m for m in (CADENCE, STANCE_TIME, VERTICAL_OSCILLATION, VERTICAL_RATIO)
+    m.name: m for m in (CADENCE, STANCE_TIME, VERTICAL_OSCILLATION, VERTICAL_RATIO, STEP_SPEED_LOSS,
+                        STEP_SPEED_LOSS_PCT)
 }
 PRIOR_EXPONENTS: dict[str, float] = {m.name: m.speed_exponent for m in SPEED_MODELS.values()}
 
@@ -108,7 +121,9 @@ BALANCE_MEDIAN_ASYMMETRY_PCT = 0.7
 BALANCE_SIGMA_PCT = BALANCE_MEDIAN_ASYMMETRY_PCT / 0.6745
 BALANCE_WEIGHT = 0.10
 
-ALL_WEIGHTS: dict[str, float] = {**{m.name: m.weight for m in SPEED_MODELS.values()}, BALANCE_NAME: BALANCE_WEIGHT}
+# The metrics the score is built from (a run without one of these says so); weight-0 metrics are shown only.
+ALL_WEIGHTS: dict[str, float] = {**{m.name: m.weight for m in SPEED_MODELS.values() if m.weight > 0},
+                                 BALANCE_NAME: BALANCE_WEIGHT}
 
 
 def normal_cdf(z: float) -> float:

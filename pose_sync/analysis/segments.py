@@ -37,6 +37,8 @@ PLAUSIBLE: dict[str, tuple[float, float]] = {
     "power_w": (20.0, 1500.0),
     "form_power_w": (5.0, 400.0),
     "leg_spring_stiffness_knm": (2.0, 40.0),
+    "step_speed_loss_cm_s": (1.0, 150.0),
+    "step_speed_loss_pct": (0.3, 40.0),
 }
 
 

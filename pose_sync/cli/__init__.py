@@ -60,9 +60,9 @@ def auth() -> None:
 
 
 def _register_commands() -> None:
-    from pose_sync.cli import analyze, doctor, import_, plan, report, rescore, sync
+    from pose_sync.cli import analyze, doctor, import_, log, plan, report, rescore, sync
 
-    for module in (analyze, import_, sync, report, plan, doctor, rescore):
+    for module in (analyze, import_, sync, report, plan, log, doctor, rescore):
         cli.add_command(module.command)
     plugin_manager().hook.register_commands(cli=cli)
 

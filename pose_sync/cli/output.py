@@ -31,7 +31,11 @@ LABELS = {
     "vertical_ratio_pct": ("vertical ratio", "%"),
     "step_length_m": ("step length", "m"),
     "power_w": ("power", "W"),
+    "step_speed_loss_cm_s": ("step speed loss", "cm/s"),
+    "step_speed_loss_pct": ("step speed loss", "%"),
 }
+# Shown only when the run has them (Garmin HRM 600): left out cleanly otherwise, in JSON too.
+OPTIONAL_AVERAGE_KEYS = ("step_speed_loss_cm_s", "step_speed_loss_pct")
 
 
 def _clean(value: Any) -> Any:
@@ -75,8 +79,10 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         "steady_time_s": a.steady_time_s,
         "walking_time_s": a.walking_time_s,
         "stopped_time_s": a.stopped_time_s,
-        "averages": {k: getattr(a.averages, k) for k in (*AVERAGE_KEYS, "power_w")},
-        "device_averages": asdict(a.device_summary) if a.device_summary else None,
+        "averages": {**{k: getattr(a.averages, k) for k in (*AVERAGE_KEYS, "power_w")},
+                     **{k: v for k in OPTIONAL_AVERAGE_KEYS if (v := getattr(a.averages, k)) is not None}},
+        "device_averages": {k: v for k, v in asdict(a.device_summary).items()
+                            if v is not None or not k.startswith("avg_step_speed_loss")} if a.device_summary else None,
         "form": {
             "score": a.form.score,
             "confidence": a.form.confidence,
@@ -104,8 +110,8 @@ def json_line(outcome: Outcome) -> str:
 def pace(speed_mps: float | None) -> str:
     if not speed_mps or speed_mps <= 0:
         return "-"
-    seconds = 1000.0 / speed_mps
-    return f"{int(seconds // 60)}:{int(round(seconds % 60)):02d}/km"
+    seconds = int(round(1000.0 / speed_mps))
+    return f"{seconds // 60}:{seconds % 60:02d}/km"
 
 
 def duration(seconds: float) -> str:
@@ -127,7 +133,8 @@ def _fmt(key: str, value: float | None) -> str:
         return f"{value:.2f} ({pace(value)})"
     if key in ("step_length_m",):
         return f"{value:.2f}"
-    if key in ("vertical_oscillation_cm", "vertical_ratio_pct", "stance_time_balance_pct"):
+    if key in ("vertical_oscillation_cm", "vertical_ratio_pct", "stance_time_balance_pct", "step_speed_loss_cm_s",
+               "step_speed_loss_pct"):
         return f"{value:.1f}"
     return f"{value:.0f}"
 
@@ -137,7 +144,7 @@ def _averages_table(averages: Averages, device: Any) -> Table:
     table.add_column("metric")
     table.add_column("ours", justify="right")
     table.add_column("device", justify="right", style="dim")
-    for key in (*AVERAGE_KEYS, "power_w"):
+    for key in (*AVERAGE_KEYS, "power_w", *OPTIONAL_AVERAGE_KEYS):
         ours = getattr(averages, key)
         theirs = getattr(device, f"avg_{key}", None) if device else None
         if ours is None and theirs is None:
@@ -156,7 +163,35 @@ def _form_table(a: RunAnalysis) -> Table:
     for name, c in a.form.components.items():
         label, unit = LABELS[name]
         typical = f"{c.expected:.1f}" if name in SPEED_MODELS else "50.0"
-        table.add_row(f"{label} ({unit})", f"{c.value:.1f}", typical, f"{c.score:.0f}")
+        shown_only = " (not in the score)" if c.weight == 0 else ""
+        table.add_row(f"{label} ({unit}){shown_only}", f"{c.value:.1f}", typical, f"{c.score:.0f}")
+    return table
+
+
+def _by_speed_table(a: RunAnalysis) -> Table | None:
+    """Form per pace band of this run: the check that the score does not just follow pace.
+
+    With a speed model that fits, a runner whose form does not change scores
+    alike at every pace; a trend down this table means form fell with pace
+    (or with time: bands run late in a run carry its fatigue too).
+    """
+    bands = [b for b in a.form.by_speed if b.score is not None]   # each band has >= 120 s of steady running
+    if len(bands) < 2:
+        return None
+    shown = [m for m in ("cadence_spm", "stance_time_ms", "vertical_oscillation_cm")
+             if any(m in b.metrics for b in bands)]
+    table = Table(title=f"Form across your paces: yours / expected at that pace ({a.form.speed_curve})",
+                  title_justify="left", box=None, pad_edge=False)
+    headers = {"cadence_spm": "cadence spm", "stance_time_ms": "contact ms", "vertical_oscillation_cm": "bounce cm"}
+    for column in ("pace", "time", "score", *(headers[m] for m in shown)):
+        table.add_column(column, justify="right")
+    for b in bands:
+        cells = []
+        for m in shown:
+            at = b.metrics.get(m)
+            digits = 1 if m == "vertical_oscillation_cm" else 0
+            cells.append(f"{at.value:.{digits}f} / {at.expected:.{digits}f}" if at else "-")
+        table.add_row(pace(b.speed_mps), duration(b.seconds), f"{b.score:.0f}", *cells)
     return table
 
 
@@ -188,6 +223,9 @@ def render_run(console: Console, outcome: Outcome) -> None:
     parts += [verdict, Text()]
     if a.form.components:
         parts += [_form_table(a), Text()]
+    by_speed = _by_speed_table(a)
+    if by_speed is not None:
+        parts += [by_speed, Text()]
     parts.append(_averages_table(a.averages, a.device_summary))
     lines = Text()
     if a.drift:

@@ -52,9 +52,17 @@ def command(app: App, days: int, as_json: bool, export_dir: str | None, push_to:
 
     \b
     Sessions come from the program week (counted from program.start_date)
-    on your run days (program.run_days). On a danger ramp intervals become
+    on your run days (program.run_days). The stricter of two ramps steers
+    it: heart-rate load and tissue (mechanical) load, which counts steps,
+    speed, minimalist shoes and drills. On a danger ramp intervals become
     drills plus a short easy run; on a caution ramp runs are shortened and
-    repetitions cut; the plan says why. Targets come from your threshold
+    repetitions cut. Pain you reported (`pose-sync log pain`, or a line
+    like "pain: achilles 3" in a description) above 5/10, not settled by
+    the next morning or rising week to week turns intervals and drills
+    into easy running. Minimalist shoes ([shoes] minimalist) follow their
+    transition plan (one short run in week 1, two in week 2, three in
+    week 3, then +10 % a week while pain stays low): the plan names the
+    shoe for the short easy sessions that fit. The plan says why. Targets come from your threshold
     pace and heart rate (config), or are estimated from your runs.
 
     \b
@@ -64,11 +72,17 @@ def command(app: App, days: int, as_json: bool, export_dir: str | None, push_to:
       pose-sync plan --push garmin --dry-run
     """
     day = (today or datetime.now()).date()
-    runs = [r.analysis for r in app.store.list_runs()]
-    result = plan(runs, app.config, day, days=days)
+    from pose_sync.progression.body import BodyContext
+
+    stored = app.store.list_runs()
+    result = plan([r.analysis for r in stored], app.config, day, days=days,
+                  body=BodyContext.from_store(app.store, stored))
     if as_json:
         app.out.print_json(json.dumps({
             "start_date": result.start_date, "ramp": asdict(result.ramp) if result.ramp else None,
+            "heart_ramp": asdict(result.heart_ramp) if result.heart_ramp else None,
+            "tissue_ramp": asdict(result.tissue_ramp) if result.tissue_ramp else None,
+            "pain": asdict(result.pain) if result.pain else None,
             "notes": list(result.notes), "workouts": [asdict(w) for w in result.workouts],
         }, default=lambda v: v.isoformat() if isinstance(v, date) else str(v)))
     else:
@@ -84,15 +98,21 @@ def command(app: App, days: int, as_json: bool, export_dir: str | None, push_to:
 
 
 def _print(app: App, result) -> None:  # type: ignore[no-untyped-def]
-    if result.ramp and result.ramp.acwr is not None:
-        app.out.print(f"Load ramp {result.ramp.acwr:.2f} ({result.ramp.level})", highlight=False)
-    elif result.ramp:
-        app.out.print(f"Load ramp: {result.ramp.reason}", highlight=False)
+    for ramp in (result.heart_ramp, result.tissue_ramp):
+        if ramp is None:
+            continue
+        bound = " (binds)" if ramp is result.ramp and result.heart_ramp and result.tissue_ramp \
+            and ramp.level in ("caution", "danger") else ""
+        name = ramp.label[0].upper() + ramp.label[1:]
+        if ramp.acwr is not None:
+            app.out.print(f"{name} {ramp.acwr:.2f} ({ramp.level}){bound}", highlight=False)
+        else:
+            app.out.print(f"{name}: {ramp.reason}", highlight=False)
     table = Table(title="Next sessions", title_justify="left", show_lines=False)
-    for header in ("date", "session", "steps"):
+    for header in ("date", "session", "shoes", "steps"):
         table.add_column(header)
     for workout in result.workouts:
-        table.add_row(f"{workout.scheduled_date:%a %d %b}", workout.name, describe(workout))
+        table.add_row(f"{workout.scheduled_date:%a %d %b}", workout.name, workout.shoe or "usual", describe(workout))
     app.out.print(table)
     for note in result.notes:
         app.out.print(f"! {note}", style="yellow", markup=False, highlight=False)

@@ -27,7 +27,8 @@ def _print(app: App, report: ProgressReport) -> None:
     out.print(f"[bold]{head}[/]")
     if report.ramp and report.ramp.acwr is not None:
         colour = {"safe": "green", "caution": "yellow", "danger": "red"}.get(report.ramp.level, "white")
-        out.print(f"Load ramp today [{colour}]{report.ramp.acwr:.2f} ({report.ramp.level})[/]: caution above"
+        out.print(f"{report.ramp.label.capitalize()} today [{colour}]{report.ramp.acwr:.2f} ({report.ramp.level})[/]:"
+                  " caution above"
                   f" {report.ramp.caution:.2f}, danger above {report.ramp.danger:.2f}"
                   + (f" ({report.ramp.reason})" if report.ramp.reason else ""))
     elif report.ramp:
@@ -69,6 +70,10 @@ def _print(app: App, report: ProgressReport) -> None:
                 table.add_row(metric_label(c.metric), f"{c.difference:+.2f} {unit}",
                               f"{c.ci_low:+.2f} to {c.ci_high:+.2f}", c.verdict, c.detail)
         out.print(table)
+    if report.injury is not None:
+        from pose_sync.cli.report_injury import print_injury
+
+        print_injury(out, report.injury)
     if report.shoes:
         table = Table(title="Shoes", title_justify="left")
         for header in ("shoe", "minimalist", "runs", "km", "this week", "ramp allows"):
@@ -98,7 +103,7 @@ def _json_default(value: object) -> str:
 @click.pass_obj
 def command(app: App, weeks: int, since: datetime | None, as_json: bool, html_path: str | None,
             png_path: str | None, today: datetime | None) -> None:
-    """Progression across your stored runs: volume, load and ramp, easy/hard split, form at matched pace, shoes.
+    """Progression across your stored runs: volume, load and ramps, pain, easy/hard split, form, shoes.
 
     \b
     Everything comes from the runs already in your store (import or sync
@@ -107,19 +112,28 @@ def command(app: App, weeks: int, since: datetime | None, as_json: bool, html_pa
     your own runs at the same speed, so a faster week does not look like
     better form. With --since (or program.start_date in the config) you get
     a before/after comparison with a 95 % interval, or "not enough data".
+    Tissue load (steps weighted by speed; minimalist shoes and drills count
+    more) has its own ramp beside the heart-rate one; the stricter binds.
+    Pain you reported is shown against the load, and each minimalist shoe's
+    transition plan against what you ran in it.
 
     \b
     Examples:
       pose-sync report
       pose-sync report --weeks 26 --html progress.html --png progress.png
     """
+    from pose_sync.progression.body import BodyContext
+
     stored = app.store.list_runs()
     day = (today or datetime.now()).date()
     report = build_report([(r.analysis, r.gear_id) for r in stored], app.store.gear_names(), app.config, day,
-                          weeks=weeks, since=since.date() if since else None)
+                          weeks=weeks, since=since.date() if since else None,
+                          body=BodyContext.from_store(app.store, stored))
     if as_json:
         data = asdict(report)
         data.pop("days")
+        if data.get("injury"):
+            data["injury"].pop("tissue_days")
         app.out.print_json(json.dumps(data, default=_json_default))
     else:
         if not stored:

@@ -61,7 +61,7 @@ def sensor_sources(tables: FitTables, channel_units: dict[str, str]) -> dict[str
     worn = "strap" if strap else "stryd" if stryd else "footpod" if footpod else "wrist"
     sources = {}
     for channel in ("cadence_spm", "stance_time_ms", "stance_time_balance_pct", "vertical_oscillation_cm",
-                    "vertical_ratio_pct", "step_length_m", "power_w"):
+                    "vertical_ratio_pct", "step_length_m", "power_w", "step_speed_loss_cm_s", "step_speed_loss_pct"):
         unit = channel_units.get(channel, "")
         if unit.startswith("from developer field"):
             sources[channel] = "stryd" if stryd else "developer field"
@@ -128,6 +128,8 @@ def _device_summary(session: dict[str, Any], running: bool) -> DeviceSummary:
         avg_vertical_ratio_pct=_f(session.get("avg_vertical_ratio")),
         avg_step_length_m=_scaled(session.get("avg_step_length"), 0.001),
         avg_power_w=_f(session.get("avg_power")),
+        avg_step_speed_loss_cm_s=_f(session.get("avg_step_speed_loss")),
+        avg_step_speed_loss_pct=_f(session.get("avg_step_speed_loss_percent")),
         total_calories_kcal=_f(session.get("total_calories")),
     )
 
@@ -184,6 +186,8 @@ def _channels(records: dict[str, np.ndarray], units: dict[str, str],
     put("vertical_ratio_pct", col("vertical_ratio"))
     put("step_length_m", col("step_length"), 0.001)
     put("power_w", col("power"))
+    put("step_speed_loss_cm_s", col("step_speed_loss"))
+    put("step_speed_loss_pct", col("step_speed_loss_percent"))
     put("altitude_m", col("enhanced_altitude", "altitude"))
     put("grade_pct", col("grade"))
     put("lat_deg", col("position_lat"), SEMICIRCLE_TO_DEG)

@@ -37,7 +37,7 @@ from fitparse.records import BASE_TYPE_BYTE, BASE_TYPES
 
 from pose_sync.fit.crc import crc16
 from pose_sync.fit.reference import FIT_EPOCH_OFFSET_S, RELATIVE_TIME_LIMIT, decode_reference
-from pose_sync.fit.tables import META_MESSAGES, FitTables
+from pose_sync.fit.tables import META_MESSAGES, UNDOCUMENTED_FIELDS, FitTables
 
 RECORD = 20
 TIMESTAMP_FIELD = 253
@@ -336,7 +336,10 @@ def _columns(definition: _Definition, block: np.ndarray, message_index: np.ndarr
     for number, start, base, count in layout:
         profile = message_type.fields.get(number)
         if profile is None:
-            continue  # unknown_N: the reference skips them too
+            named = UNDOCUMENTED_FIELDS["record"].get(number)
+            if named is not None and base.name != "string":   # Garmin writes it outside the profile
+                yield _undocumented_column(named, block, start, base, count, order)
+            continue  # other unknown_N: the reference skips them too
         if profile.subfields:
             raise FastPathUnsupported(f"record field {profile.name} has subfields")
         is_byte = base.name == "byte" or base.name not in _NUMPY and base.name != "string"
@@ -360,6 +363,18 @@ def _columns(definition: _Definition, block: np.ndarray, message_index: np.ndarr
         description = dev_fields[(definition.index, dev_index, number)]
         yield _dev_column(description, block, offset, size, order)
         offset += size
+
+
+def _undocumented_column(named: tuple[str, float, str], block: np.ndarray, start: int, base: Any, count: int,
+                         order: str) -> _Column:
+    """A field of ``tables.UNDOCUMENTED_FIELDS``: raw / scale, as the reference reads it."""
+    name, scale, units = named
+    is_byte = base.name == "byte" or base.name not in _NUMPY
+    if is_byte or count > 1:
+        return _Column(name, np.full(len(block), np.nan), np.ones(len(block), dtype=bool), units)
+    raw, invalid = _raw(block, start, base, count, order, is_byte)
+    return _Column(name, np.where(invalid, np.nan, raw.astype(np.float64) / scale), np.ones(len(block), dtype=bool),
+                   units)
 
 
 def _raw(block: np.ndarray, start: int, base: Any, count: int, order: str,

@@ -26,7 +26,7 @@ from fitparse import records as fit_records
 from fitparse.processors import FitFileDataProcessor
 from fitparse.utils import FitCRCError, FitEOFError, FitHeaderError, FitParseError
 
-from pose_sync.fit.tables import META_MESSAGES, FitTables
+from pose_sync.fit.tables import META_MESSAGES, UNDOCUMENTED_FIELDS, FitTables
 
 FIT_EPOCH_OFFSET_S = 631065600  # 1989-12-31T00:00:00Z in Unix seconds
 RELATIVE_TIME_LIMIT = 0x10000000  # FIT date_time values below this are device-relative
@@ -86,6 +86,12 @@ def _number(value: Any) -> float:
         return np.nan
 
 
+def _undocumented(message: str, fd: Any) -> tuple[str, float, str] | None:
+    """Our name for a field the FIT profile does not know (see ``tables.UNDOCUMENTED_FIELDS``)."""
+    number = getattr(fd.field_def, "def_num", None) if fd.field_def is not None else None
+    return UNDOCUMENTED_FIELDS.get(message, {}).get(number) if number is not None else None
+
+
 def decode_reference(data: bytes, keep: frozenset[str] = META_MESSAGES, check_crc: bool = True) -> FitTables:
     """Decode every message with fitparse into :class:`FitTables`.
 
@@ -120,13 +126,20 @@ def decode_reference(data: bytes, keep: frozenset[str] = META_MESSAGES, check_cr
                             key = f"dev:{fd.name}"
                         else:
                             key = fd.name
-                        if key.startswith("unknown_") or key == "compressed_speed_distance":
+                        units = fd.units
+                        if key.startswith("unknown_"):
+                            named = _undocumented("record", fd)
+                            if named is None:
+                                continue
+                            key, scale, units = named
+                            value = value / scale
+                        if key == "compressed_speed_distance":
                             continue
                         col = columns.get(key)
                         if col is None:
                             col = columns[key] = [np.nan] * n_records
-                            if fd.units:
-                                tables.record_units[key] = fd.units
+                            if units:
+                                tables.record_units[key] = units
                         elif len(col) > n_records:
                             # A component expanded into a field the message also
                             # carries (e.g. speed from compressed_speed_distance).
@@ -141,8 +154,12 @@ def decode_reference(data: bytes, keep: frozenset[str] = META_MESSAGES, check_cr
                 elif name in keep:
                     values: dict[str, Any] = {}
                     for fd in message.fields:
-                        if fd.value is not None and not fd.name.startswith("unknown_"):
+                        if fd.value is None:
+                            continue
+                        if not fd.name.startswith("unknown_"):
                             values.setdefault(fd.name, fd.value)
+                        elif (named := _undocumented(name, fd)) is not None and np.isfinite(_number(fd.value)):
+                            values.setdefault(named[0], _number(fd.value) / named[1])
                     tables.messages.setdefault(name, []).append(values)
         except (FitParseError, OSError, EOFError, ValueError, KeyError, IndexError, TypeError, struct.error,
                 ArithmeticError) as exc:

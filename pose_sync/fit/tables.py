@@ -21,6 +21,16 @@ import numpy as np
 # measured the running dynamics (a chest strap, a pod, Stryd, or the wrist).
 META_MESSAGES = frozenset({"file_id", "session", "event", "sport", "activity", "device_info"})
 
+# Fields Garmin writes that the published FIT profile does not name (fitparse shows them as
+# unknown_N). Step speed loss (HRM 600 and recent watches): how much speed each step loses on
+# contact, named by the community decoders (tcgoetz/Fit, Gadgetbridge). Both decoders read
+# exactly these, as (name, scale, units): value = raw / scale. Laps are not decoded (not in META_MESSAGES).
+UNDOCUMENTED_FIELDS: dict[str, dict[int, tuple[str, float, str]]] = {
+    "record": {146: ("step_speed_loss", 100.0, "cm/s"), 147: ("step_speed_loss_percent", 100.0, "%")},
+    "lap": {164: ("avg_step_speed_loss", 100.0, "cm/s"), 165: ("avg_step_speed_loss_percent", 100.0, "%")},
+    "session": {222: ("avg_step_speed_loss", 100.0, "cm/s"), 223: ("avg_step_speed_loss_percent", 100.0, "%")},
+}
+
 
 @dataclass
 class FitTables:

@@ -84,3 +84,8 @@ def is_current(description: str | None, body: str) -> bool:
     text = description or ""
     found = _BLOCK.findall(text)
     return len(found) == 1 and extract(text) == normalise(body)
+
+
+def athlete_text(description: str | None) -> str:
+    """The description without our block(s): what the athlete wrote (for reading pain reports)."""
+    return _BLOCK.sub("", description or "")

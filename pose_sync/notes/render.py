@@ -1,4 +1,4 @@
-"""The note written into an activity: three short lines for a phone screen.
+"""The note written into an activity: three short lines for a phone screen (a fourth for pain reported).
 
     Pose form 74/100 (+3 vs your 4-week norm)
     Cadence 176 spm · contact 241 ms (bal 50.6 % L) · bounce 8.4 cm / 7.6 %
@@ -18,8 +18,11 @@ from datetime import timedelta
 
 from pose_sync.config import Config
 from pose_sync.model import RunAnalysis
+from pose_sync.progression.body import BodyContext
 from pose_sync.progression.load import load_history, ramp_state
+from pose_sync.progression.pain_monitor import assess
 from pose_sync.progression.program import builtin_program, program_week
+from pose_sync.progression.tissue import stricter, tissue_history, tissue_ramp_state
 
 NORM_WINDOW = timedelta(days=28)
 LOAD_WINDOW = timedelta(days=120)   # (1 - 2/29)^120 < 0.0002: older runs no longer move the ramp
@@ -77,18 +80,40 @@ def _economy(run: RunAnalysis, history: Sequence[RunAnalysis]) -> str:
     return f"EF {e.efficiency_factor:.2f}"
 
 
-def _ramp(run: RunAnalysis, history: Sequence[RunAnalysis], config: Config) -> str | None:
+def _ramp(run: RunAnalysis, history: Sequence[RunAnalysis], config: Config, body: BodyContext) -> str | None:
+    """The stricter of the heart-rate and tissue ramps; the tissue one is named (with the other) when it binds."""
     window = [*_recent(run, history, LOAD_WINDOW), run]
-    loads = load_history(window, config, until=run.start_time.date())
-    day = loads.on(run.start_time.date())
-    if day is None:
+    today = run.start_time.date()
+    day = load_history(window, config, until=today).on(today)
+    tissue_day = tissue_history(window, config, until=today, gear=body.gear, gear_names=body.gear_names,
+                                drills=body.drills).on(today)
+    heart = ramp_state(day, config) if day is not None else None
+    tissue = tissue_ramp_state(tissue_day, config) if tissue_day is not None else None
+    state = stricter(heart, tissue)
+    if state is None:
         return None
-    state = ramp_state(day, config)
     if state.level == "building":
         return "load ramp: building history"
     if state.level in ("returning", "break"):
         return "load ramp: returning, build back gradually"
-    return f"load ramp {state.acwr:.2f} ({state.level})"
+    if state is tissue and heart is not None and heart.acwr is not None:
+        return f"tissue load ramp {state.acwr:.2f} ({state.level}; heart-rate {heart.acwr:.2f})"
+    return f"{state.label} {state.acwr:.2f} ({state.level})"
+
+
+def _pain(run: RunAnalysis, config: Config, body: BodyContext) -> str | None:
+    """The pain reported for this run's day, and what the plan does about it."""
+    today = run.start_time.date()
+    reports = [r for r in body.pain if r.day == today]
+    if not reports:
+        return None
+    read = ", ".join(f"{r.site} {r.score:g}/10" + (" (morning)" if r.timing == "morning" else "") for r in reports)
+    verdict = assess(body.pain, today, config)
+    if verdict.level == "cut":
+        return f"Pain noted: {read} · next sessions easy, shorter, no intervals or drills"
+    if verdict.level == "hold":
+        return f"Pain noted: {read} · next sessions easy, no intervals or drills"
+    return f"Pain noted: {read} · within the pain-monitoring model"
 
 
 def _week(run: RunAnalysis, config: Config) -> str | None:
@@ -100,7 +125,16 @@ def _week(run: RunAnalysis, config: Config) -> str | None:
     return f"week {week} of {weeks}" if 1 <= week <= weeks else None
 
 
-def render_note(run: RunAnalysis, history: Sequence[RunAnalysis], config: Config) -> str:
-    """The note body (no markers) for ``run``, given the runs before it."""
-    third = [part for part in (_economy(run, history), _ramp(run, history, config), _week(run, config)) if part]
-    return "\n".join([_form_line(run, history), _metrics_line(run), " · ".join(third)])
+def render_note(run: RunAnalysis, history: Sequence[RunAnalysis], config: Config, *,
+                body: BodyContext | None = None) -> str:
+    """The note body (no markers) for ``run``, given the runs before it (and their shoes, and pain reports)."""
+    body = body or BodyContext()
+    third = [part for part in (_economy(run, history), _ramp(run, history, config, body), _week(run, config))
+             if part]
+    form = _form_line(run, history)
+    loss = _steady(run, "step_speed_loss_pct")
+    if loss:  # HRM 600 only: left out when the run has none
+        form += f" · step speed loss {loss:.1f} %"
+    lines = [form, _metrics_line(run), " · ".join(third)]
+    pain = _pain(run, config, body)
+    return "\n".join(lines + ([pain] if pain else []))

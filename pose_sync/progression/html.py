@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 from html import escape
 
+from pose_sync.progression.injury import InjuryReport
+from pose_sync.progression.injury_text import pain_cell, ramp_words, shoe_rows, tissue_cells
 from pose_sync.progression.report import ProgressReport
 from pose_sync.progression.text import COMPARISON_UNITS, WEEK_HEADERS, metric_label, week_cells
 
@@ -24,6 +26,20 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def injury_html(injury: InjuryReport) -> str:
+    """Both ramps, tissue load and pain by week, and each minimalist shoe's plan against what was run."""
+    parts = [f"<h2>Tissue load and pain</h2><p>{escape(ramp_words(injury))}</p>",
+             _table(["week", "tissue load (easy km)", "tissue ramp", "pain"],
+                    [[*tissue_cells(w), pain_cell(injury, w.week)] for w in injury.tissue_weeks])]
+    if injury.pain_verdict is not None and injury.pain_verdict.reasons:
+        parts.append(f"<p>Pain-monitoring model (Silbernagel et al. 2007): <b>{escape(injury.pain_verdict.level)}</b>"
+                     f" &middot; {escape(injury.pain_verdict.summary())}</p>")
+    for plan in injury.transitions:
+        parts.append(f"<h2>Minimalist plan: {escape(plan.label)}</h2>"
+                     + _table(["week", "plan week", "allowed", "run", "note"], shoe_rows(plan)))
+    return "".join(parts)
+
+
 def render_html(report: ProgressReport, png: bytes) -> str:
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>pose-sync progression</title>"
              f"<style>{STYLE}</style></head><body>",
@@ -33,7 +49,8 @@ def render_html(report: ProgressReport, png: bytes) -> str:
                      + (f" ({escape(report.program_phase)})" if report.program_phase else ""))
     parts.append("</p>")
     if report.ramp and report.ramp.acwr is not None:
-        parts.append(f"<p>Load ramp today: <b>{report.ramp.acwr:.2f}</b> ({escape(report.ramp.level)};"
+        parts.append(f"<p>{escape(report.ramp.label.capitalize())} today: <b>{report.ramp.acwr:.2f}</b>"
+                     f" ({escape(report.ramp.level)};"
                      f" caution above {report.ramp.caution:.2f}, danger above {report.ramp.danger:.2f}"
                      + (f", {escape(report.ramp.reason)}" if report.ramp.reason else "") + ")</p>")
     elif report.ramp:
@@ -54,6 +71,8 @@ def render_html(report: ProgressReport, png: bytes) -> str:
                              f"{c.ci_low:+.2f} to {c.ci_high:+.2f}", c.verdict, c.detail])
         parts.append(f"<h2>Form at matched pace: since {report.since} against before</h2>"
                      + _table(["metric", "change", "95 % interval", "verdict", "based on"], rows))
+    if report.injury is not None:
+        parts.append(injury_html(report.injury))
     if report.shoes:
         parts.append("<h2>Shoes</h2>" + _table(
             ["shoe", "minimalist", "runs", "km (stored runs)", "km (platform)", "this week", "ramp allows"],

@@ -46,7 +46,7 @@ a change is under way. It is a guide, not a predictor (Impellizzeri et al.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -113,6 +113,12 @@ class RampState:
     caution: float
     danger: float
     reason: str
+    load: str = "heart-rate"      # which load series: "heart-rate" or "tissue"
+
+    @property
+    def label(self) -> str:
+        """How messages name this ramp ("load ramp" for heart rate, as before; "tissue load ramp")."""
+        return "tissue load ramp" if self.load == "tissue" else "load ramp"
 
     @property
     def judged(self) -> bool:
@@ -261,19 +267,31 @@ class LoadHistory:
         return self.days[(day - self.days[0].day).days]
 
 
+def ramp_days(per_run: Sequence[tuple[RunAnalysis, float]], until: date | None = None,
+              extra_by_day: Mapping[date, float] | None = None) -> tuple[DailyLoad, ...]:
+    """The daily series (:func:`daily_series`) of any per-run load: heart-rate load, tissue load, ...
+
+    One set of history-aware rules for every load series, so the tissue ramp
+    knows building, break and returning exactly as the heart-rate ramp does.
+    ``extra_by_day`` is load not tied to a run (drills reported on a day).
+    """
+    by_day: dict[date, float] = dict(extra_by_day or {})
+    for run, load in per_run:
+        day = run.start_time.date()
+        by_day[day] = by_day.get(day, 0.0) + load
+    by_day = {d: v for d, v in by_day.items() if until is None or d <= until}
+    if not by_day:
+        return ()
+    first = min(by_day)
+    last = max(max(by_day), until or first)
+    return tuple(daily_series(by_day, first, last))
+
+
 def load_history(runs: Sequence[RunAnalysis], config: Config, until: date | None = None) -> LoadHistory:
     hr = anchors(runs, config)
     threshold = threshold_speed_mps(runs, config)
     per_run = tuple((r, run_load(r, hr, threshold, config.athlete.sex)) for r in runs)
-    if not runs:
-        return LoadHistory(per_run, (), hr, threshold)
-    by_day: dict[date, float] = {}
-    for run, load in per_run:
-        day = run.start_time.date()
-        by_day[day] = by_day.get(day, 0.0) + load
-    first = min(by_day)
-    last = max(max(by_day), until or first)
-    return LoadHistory(per_run, tuple(daily_series(by_day, first, last)), hr, threshold)
+    return LoadHistory(per_run, ramp_days(per_run, until), hr, threshold)
 
 
 def week_start(day: date) -> date:

@@ -19,9 +19,13 @@ from datetime import date, timedelta
 
 from pose_sync.config import Config
 from pose_sync.model import RunAnalysis
+from pose_sync.progression.body import BodyContext
 from pose_sync.progression.intensity import EASY_SHARE_OF_MAX_HR
 from pose_sync.progression.load import RampState, load_history, ramp_state
+from pose_sync.progression.pain_monitor import CUT, PainVerdict, assess
 from pose_sync.progression.program import Program, Session, builtin_program, program_week
+from pose_sync.progression.tissue import binding_note, stricter, tissue_history, tissue_ramp_state
+from pose_sync.progression.transition import ShoeTransition, next_allowance, transitions
 from pose_sync.workouts.model import Duration, DurationKind, Repeat, Step, StepKind, Target, TargetKind, Workout
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -32,10 +36,20 @@ LABELS = {"drills_easy": "drills + easy", "strides": "strides", "intervals": "in
 
 @dataclass(frozen=True)
 class Plan:
+    """The sessions and why they are what they are.
+
+    ``ramp`` is the stricter of ``heart_ramp`` and ``tissue_ramp`` (its
+    ``load`` says which bound); ``pain`` is the pain-monitoring verdict.
+    """
+
     start_date: date
     ramp: RampState | None
     workouts: tuple[Workout, ...]
     notes: tuple[str, ...]
+    heart_ramp: RampState | None = None
+    tissue_ramp: RampState | None = None
+    pain: PainVerdict | None = None
+    transitions: tuple[ShoeTransition, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,28 +138,97 @@ def _adapt(session: Session, ramp: RampState | None, program: Program) -> tuple[
             easy = round((session.easy_minutes or 30) * rules.danger_duration_factor)
             return (session.model_copy(update=dict(kind="drills_easy", easy_minutes=easy,
                             drills=session.drills or DEFAULT_DANGER_DRILLS, repetitions=None, target=None)),
-                    f"{LABELS[session.kind]} replaced by drills + {easy} min easy: load ramp {ramp.acwr:.2f} is"
+                    f"{LABELS[session.kind]} replaced by drills + {easy} min easy: {ramp.label} {ramp.acwr:.2f} is"
                     f" above the danger line ({ramp.danger:.2f})")
         if session.easy_minutes:
             easy = round(session.easy_minutes * rules.danger_duration_factor)
             return (session.model_copy(update={"easy_minutes": easy}),
-                    f"{LABELS[session.kind]} shortened to {easy} min (danger ramp)")
+                    f"{LABELS[session.kind]} shortened to {easy} min (danger {ramp.label})")
         return session, None
     # caution
     if session.repetitions and session.kind in ("intervals", "tempo", "strides"):
         reps = max(1, round(session.repetitions * rules.caution_repetition_factor))
         return session.model_copy(update=dict(repetitions=reps)), \
-            f"{LABELS[session.kind]}: {reps} instead of {session.repetitions} repetitions (caution ramp)"
+            f"{LABELS[session.kind]}: {reps} instead of {session.repetitions} repetitions (caution {ramp.label})"
     if session.easy_minutes:
         easy = round(session.easy_minutes * rules.caution_duration_factor)
         return (session.model_copy(update={"easy_minutes": easy}),
-                f"{LABELS[session.kind]} shortened to {easy} min (caution ramp)")
+                f"{LABELS[session.kind]} shortened to {easy} min (caution {ramp.label})")
     return session, None
 
 
+HARD = ("intervals", "tempo", "strides", "form_test")
+
+
+def _pain_adapt(session: Session, pain: PainVerdict | None, program: Program) -> tuple[Session, str | None]:
+    """Pain outside the pain-monitoring model: easy running instead of hard sessions and drills; cut: shorter."""
+    if pain is None or not pain.restricts:
+        return session, None
+    factor = program.rules.caution_duration_factor if pain.level == CUT else 1.0
+    base = session.easy_minutes or session.steady_minutes or 30
+    easy = round(base * factor)
+    if session.kind in HARD or session.drills:
+        what = LABELS[session.kind] + (" with drills" if session.drills and session.kind != "drills_easy" else "")
+        replaced = session.model_copy(update=dict(kind="drills_easy", easy_minutes=easy, drills=(),
+                                                  repetitions=None, target=None))
+        return replaced, f"{what} replaced by {easy} min easy running: {pain.summary()}"
+    if factor < 1.0 and session.easy_minutes:
+        return session.model_copy(update={"easy_minutes": easy}), \
+            f"{LABELS[session.kind]} shortened to {easy} min: {pain.summary()}"
+    return session, None
+
+
+MIN_MINIMALIST_EASY_MIN = 8      # a minimalist run shorter than this is not worth the change of shoes
+SHOE_SESSIONS = ("drills_easy",)   # short easy running: what a transition plan puts in new shoes
+
+
+class _ShoePlanner:
+    """Puts each minimalist shoe's remaining allowance into the proposed sessions, shortest sessions first."""
+
+    def __init__(self, plans: Sequence[ShoeTransition], pain: PainVerdict | None, body: BodyContext,
+                 config: Config, speed_mps: float) -> None:
+        self.plans, self.pain, self.body, self.config, self.speed = plans, pain, body, config, speed_mps
+        self.used: dict[tuple[str, date], tuple[int, float]] = {}
+
+    def assign(self, day: date, session: Session) -> tuple[Session, str | None, str | None]:
+        """(session, shoe name, why): the session in a minimalist shoe when the allowance has room for it."""
+        if session.kind not in SHOE_SESSIONS or not session.easy_minutes:
+            return session, None, None
+        if self.pain is not None and self.pain.level == "cut":
+            return session, None, None        # pain above the model's line: usual shoes until it settles
+        for shoe in self.plans:
+            runs_left, km_left, held = next_allowance(shoe, self.body.pain, self.config, day)
+            monday = day - timedelta(days=day.weekday())
+            runs_used, km_used = self.used.get((shoe.gear_id, monday), (0, 0.0))
+            km_left -= km_used
+            if runs_left is not None:
+                runs_left -= runs_used
+                if runs_left <= 0:
+                    continue
+            km_per_min = self.speed * 60 / 1000
+            # the easy part in the new shoes; warm-up, drills and cool-down in the usual ones
+            easy = min(round(session.easy_minutes), int(km_left / km_per_min))
+            if easy < MIN_MINIMALIST_EASY_MIN:
+                continue
+            km = round(easy * km_per_min, 1)
+            self.used[(shoe.gear_id, monday)] = (runs_used + 1, km_used + km)
+            changed = session.model_copy(update={"easy_minutes": easy}) if easy < session.easy_minutes else session
+            why = (f"the easy {easy} min in {shoe.label} (minimalist plan week {shoe.current.step}"
+                   f"{', ' + held if held else ''}: about {km:.1f} km"
+                   + (", shortened to fit" if changed is not session else "") + "; warm-up, drills and cool-down"
+                   " in your usual shoes)")
+            return changed, shoe.label, why
+        return session, None, None
+
+
 def plan(runs: Sequence[RunAnalysis], config: Config, today: date, *, days: int = 7,
-         program: Program | None = None) -> Plan:
-    """Sessions for the ``days`` after ``today``, from the program and the ramp on ``today``."""
+         program: Program | None = None, body: BodyContext | None = None) -> Plan:
+    """Sessions for the ``days`` after ``today``, from the program, the stricter ramp and pain on ``today``.
+
+    ``body`` (the shoe of each run, pain reports, drill minutes) makes the
+    tissue ramp and the pain model count; without it they see no shoes and no pain.
+    """
+    body = body or BodyContext()
     program = program or builtin_program()
     notes: list[str] = []
     start = config.program.start_date
@@ -155,14 +238,30 @@ def plan(runs: Sequence[RunAnalysis], config: Config, today: date, *, days: int 
                      " (set it in [program] of your config)")
     past = [r for r in runs if r.start_time.date() <= today]
     history = load_history(past, config, until=today)
-    ramp = None
-    if history.days:
-        today_load = history.on(today)
-        if today_load is not None:
-            ramp = ramp_state(today_load, config)
-            if ramp.level == "building":
-                notes.append(f"{ramp.reason}; sessions as planned")
+    heart = tissue = None
+    today_load = history.on(today)
+    if today_load is not None:
+        heart = ramp_state(today_load, config)
+    tissue_days = tissue_history(past, config, until=today, gear=body.gear, gear_names=body.gear_names,
+                                 drills=body.drills)
+    tissue_today = tissue_days.on(today)
+    if tissue_today is not None:
+        tissue = tissue_ramp_state(tissue_today, config)
+    ramp = stricter(heart, tissue)
+    if ramp is not None and ramp.level == "building":
+        notes.append(f"{ramp.reason}; sessions as planned")
+    bound = binding_note(heart, tissue)
+    if bound:
+        notes.append(bound)
+    pain = assess(body.pain, today, config) if body.pain else None
+    if pain is not None and pain.reasons and not pain.restricts:
+        notes.append(f"pain: {pain.summary()}; sessions as planned")
+    shoe_plans = tuple(transitions([(r, body.gear_of(r)) for r in past], body.gear_names, body.pain, config, today))
+    for shoe in shoe_plans:
+        if shoe.current.exceeded:
+            notes.append(f"minimalist shoe {shoe.label}: {shoe.current.why}")
     paces = _paces(past, config, history.threshold_mps, today)
+    shoes = _ShoePlanner(shoe_plans, pain, body, config, paces.steady_mps)
     if config.athlete.threshold_pace_s_per_km is None:
         notes.append("threshold pace estimated from your fastest steady running; set athlete.threshold_pace_s_per_km"
                      " for exact targets")
@@ -178,19 +277,23 @@ def plan(runs: Sequence[RunAnalysis], config: Config, today: date, *, days: int 
         if session is None:
             continue
         session, why = _adapt(session, ramp, program)
+        session, hurt = _pain_adapt(session, pain, program)
+        session, shoe_name, in_shoe = shoes.assign(day, session)
+        why = "; ".join(w for w in (why, hurt, in_shoe) if w) or None
         if why:
             notes.append(f"{day}: {why}")
         phase = program.phase_of(week)
         workouts.append(Workout(
             key=f"pose12-{day.isoformat()}-{session.kind}",
-            name=f"Pose W{week} {LABELS[session.kind]}",
+            name=f"Pose W{week} {'easy (pain)' if hurt else LABELS[session.kind]}",
             scheduled_date=day,
             steps=_steps(session, program, paces),
             description=f"{phase.name}: {phase.focus}" + (f" ({why})" if why else ""),
             program_week=week,
             tags=(session.kind,),
+            shoe=shoe_name,
         ))
     if not workouts and program_week(start, today + timedelta(days=1)) > program.program.weeks:
         notes.append(f"the {program.program.weeks}-week program is complete: compare before and after with"
                      f" `pose-sync report --since {start}`")
-    return Plan(start, ramp, tuple(workouts), tuple(notes))
+    return Plan(start, ramp, tuple(workouts), tuple(notes), heart, tissue, pain, shoe_plans)

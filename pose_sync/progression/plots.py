@@ -2,7 +2,10 @@
 
 Four panels on one figure: contact time and cadence at matched pace, bounce
 at matched pace, weekly load with the ramp against its caution and danger
-lines, and the weekly easy/hard split against the 80 % target.
+lines, and the weekly easy/hard split against the 80 % target. With the
+injury-aware part (:mod:`pose_sync.progression.injury_plots`): tissue load
+and its ramp with pain markers beside the heart-rate ramp, and each
+minimalist shoe's allowance against what was run.
 """
 
 from __future__ import annotations
@@ -91,7 +94,9 @@ def _plot_load(ax: Axes, report: ProgressReport) -> None:
         ramp.set_ylim(0, min(top, 4))
         ramp.legend(loc="upper left", fontsize=8)
     ramp.set_ylabel("ramp (acute:chronic)", color=COLOURS["acwr"])
-    ax.set_title("Weekly load (bars) and ramp (line)", fontsize=10)
+    bound = report.injury is not None and report.ramp is not None and report.ramp.load == "heart-rate" \
+        and report.ramp.level in ("caution", "danger") and report.injury.tissue_ramp is not None
+    ax.set_title("Weekly heart-rate load (bars) and ramp (line)" + (" (binds)" if bound else ""), fontsize=10)
     _week_axis(ax, report)
 
 
@@ -111,13 +116,21 @@ def _plot_intensity(ax: Axes, report: ProgressReport) -> None:
 
 
 def figure_png(report: ProgressReport, dpi: int = 110) -> bytes:
-    fig, axes = plt.subplots(2, 2, figsize=(12, 7.5), constrained_layout=True)
+    injury = report.injury is not None
+    fig, axes = plt.subplots(3 if injury else 2, 2, figsize=(12, 11 if injury else 7.5), constrained_layout=True)
     _plot_pair(axes[0][0], report, ("stance_time_ms", "contact time (ms)", COLOURS["contact"]),
                ("cadence_spm", "cadence (spm)", COLOURS["cadence"]), "Contact and cadence")
     _plot_pair(axes[0][1], report, ("vertical_oscillation_cm", "vertical oscillation (cm)", COLOURS["vo"]),
                ("vertical_ratio_pct", "vertical ratio (%)", COLOURS["vr"]), "Bounce")
     _plot_load(axes[1][0], report)
-    _plot_intensity(axes[1][1], report)
+    if injury:   # tissue load beside the heart-rate ramp; the split and the shoe plans below
+        from pose_sync.progression.injury_plots import plot_shoes, plot_tissue
+
+        plot_tissue(axes[1][1], report, _week_axis)
+        _plot_intensity(axes[2][0], report)
+        plot_shoes(axes[2][1], report, _week_axis)
+    else:
+        _plot_intensity(axes[1][1], report)
     end = report.today
     fig.suptitle(f"pose-sync progression, {report.first_week:%d %b %Y} to {end:%d %b %Y}"
                  + (f"  (dotted line: {report.since})" if report.since else ""), fontsize=12)

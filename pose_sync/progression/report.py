@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from pose_sync.config import Config
 from pose_sync.model import RunAnalysis
 from pose_sync.progression import intensity, shoes
+from pose_sync.progression.body import BodyContext
+from pose_sync.progression.injury import InjuryReport, build_injury
 from pose_sync.progression.load import (
     DailyLoad,
     HeartRateAnchors,
@@ -26,7 +28,14 @@ from pose_sync.progression.load import (
     weeks_between,
 )
 from pose_sync.progression.program import builtin_program, program_week
-from pose_sync.progression.trends import TREND_METRICS, Comparison, MetricTrend, before_after, weekly_trend
+from pose_sync.progression.trends import (
+    OPTIONAL_TREND_METRICS,
+    TREND_METRICS,
+    Comparison,
+    MetricTrend,
+    before_after,
+    weekly_trend,
+)
 
 
 @dataclass(frozen=True)
@@ -63,10 +72,13 @@ class ProgressReport:
     program_week: int | None
     program_phase: str | None
     warnings: tuple[str, ...]
+    injury: InjuryReport | None = None   # tissue load, pain, minimalist transitions (progression.injury)
 
 
 def build_report(runs: Sequence[tuple[RunAnalysis, str | None]], gear: Mapping[str, tuple[str | None, float | None]],
-                 config: Config, today: date, *, weeks: int = 12, since: date | None = None) -> ProgressReport:
+                 config: Config, today: date, *, weeks: int = 12, since: date | None = None,
+                 body: BodyContext | None = None) -> ProgressReport:
+    """``body`` adds pain and drill reports (the runs' shoes come with ``runs``); ``ramp`` is the stricter ramp."""
     runs = [(r, g) for r, g in runs if r.start_time.date() <= today]
     analyses = sorted((r for r, _ in runs), key=lambda r: r.start_time)
     history = load_history(analyses, config, until=today)
@@ -101,9 +113,13 @@ def build_report(runs: Sequence[tuple[RunAnalysis, str | None]], gear: Mapping[s
 
     ramp = None
     today_load = history.on(today)
-    if today_load is not None:
-        ramp = ramp_state(today_load, config)
-        if ramp.level in ("caution", "danger"):
+    heart = ramp_state(today_load, config) if today_load is not None else None
+    context = BodyContext.of_runs(runs, gear_names=gear, pain=body.pain if body else (),
+                                  drills=body.drills if body else {})
+    injury = build_injury(analyses, context, config, today, first_week, heart)
+    if heart is not None:
+        ramp = heart
+        if ramp.level in ("caution", "danger") and injury.ramp is heart:
             warnings.append(f"load ramp {ramp.acwr:.2f} is above the {ramp.level} line "
                             f"({ramp.caution if ramp.level == 'caution' else ramp.danger:.2f})"
                             + (f", {ramp.reason}" if ramp.reason else "") + ": hold or cut volume this week")
@@ -118,15 +134,15 @@ def build_report(runs: Sequence[tuple[RunAnalysis, str | None]], gear: Mapping[s
         warnings.append(f"heart-rate {', '.join(hr.estimated)} estimated (max {hr.max_bpm:.0f},"
                         f" resting {hr.resting_bpm:.0f} bpm): set them in [athlete] for exact load")
 
-    shoe_rows = shoes.shoes(runs, gear, config, today)
-    for shoe in shoe_rows:
-        if shoe.over_ramp:
-            warnings.append(f"minimalist shoe {shoe.name or shoe.gear_id}: {shoe.last_week_km:.1f} km this week,"
-                            f" the ramp allows {shoe.allowed_week_km:.1f} km")
+    warnings.extend(injury.warnings)
+    ramp = injury.ramp
+    shoe_rows = shoes.shoes(runs, gear, config, today, context.pain)
 
-    metric_trends = tuple(weekly_trend(window, m) for m in TREND_METRICS)
+    metrics = TREND_METRICS + tuple(m for m in OPTIONAL_TREND_METRICS
+                                    if any(m in b.metrics for r in analyses for b in r.speed_bands))
+    metric_trends = tuple(weekly_trend(window, m) for m in metrics)
     since = since or config.program.start_date
-    comparisons = tuple(before_after(analyses, m, since) for m in TREND_METRICS) if since else ()
+    comparisons = tuple(before_after(analyses, m, since) for m in metrics) if since else ()
 
     program = builtin_program()
     week_no = phase = None
@@ -138,4 +154,4 @@ def build_report(runs: Sequence[tuple[RunAnalysis, str | None]], gear: Mapping[s
     history_start = history.days[0].day if history.days else None
     return ProgressReport(today, first_week, history_start, tuple(rows), days, ramp, metric_trends, since, comparisons,
                           tuple(shoe_rows), history.anchors, bounds.easy_max_hr_bpm, bounds.easy_max_speed_mps,
-                          week_no, phase, tuple(warnings))
+                          week_no, phase, tuple(warnings), injury)

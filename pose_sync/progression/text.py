@@ -8,9 +8,11 @@ LABELS = {
     "cadence_spm": "cadence (spm)", "stance_time_ms": "contact time (ms)",
     "vertical_oscillation_cm": "vertical oscillation (cm)", "vertical_ratio_pct": "vertical ratio (%)",
     "stance_time_balance_pct": "contact balance (% left)", "step_length_m": "step length (m)",
+    "step_speed_loss_pct": "step speed loss (%)",
 }
 COMPARISON_UNITS = {"cadence_spm": "spm", "stance_time_ms": "ms", "vertical_oscillation_cm": "cm",
-                    "vertical_ratio_pct": "%", "stance_time_balance_pct": "%", "step_length_m": "m"}
+                    "vertical_ratio_pct": "%", "stance_time_balance_pct": "%", "step_length_m": "m",
+                    "step_speed_loss_pct": "%"}
 
 
 def metric_label(metric: str) -> str:

@@ -39,6 +39,8 @@ from pose_sync.progression.load import week_start
 
 TREND_METRICS = ("cadence_spm", "stance_time_ms", "vertical_oscillation_cm", "vertical_ratio_pct",
                  "stance_time_balance_pct", "step_length_m")
+# Trended only when the runs have them (Garmin HRM 600), so other runners see no empty rows.
+OPTIONAL_TREND_METRICS = ("step_speed_loss_pct",)
 MIN_RUNS_PER_SIDE = 3
 MIN_MATCHED_S = 60.0
 HIGHER_IS_BETTER = {name: model.higher_is_better for name, model in SPEED_MODELS.items()}

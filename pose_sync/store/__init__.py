@@ -18,16 +18,17 @@ import os
 import socket
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from pose_sync.errors import ConfigError
 from pose_sync.files import make_private_dirs, secure_data_dir, write_atomic
 from pose_sync.model import RunAnalysis, Samples, SourceRef
+from pose_sync.pain import PainReport
 from pose_sync.store.codec import analysis_from_json, analysis_to_json
 from pose_sync.store.samples import samples_from_bytes, samples_to_bytes
 from pose_sync.store.schema import MIGRATIONS
@@ -415,6 +416,10 @@ class Store:
         sources = self._sources([int(r["id"]) for r in rows] if len(rows) < 500 else None)
         return [self._stored(row, sources.get(int(row["id"]), ())) for row in rows]
 
+    def run_gear(self) -> dict[int, str | None]:
+        """The shoe (gear id) of every stored run, by run id."""
+        return {int(r[0]): r[1] for r in self.conn.execute("SELECT id, gear_id FROM runs").fetchall()}
+
     def count_runs(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
 
@@ -681,6 +686,54 @@ class Store:
     def gear_names(self) -> dict[str, tuple[str | None, float | None]]:
         rows = self.conn.execute("SELECT gear_id, name, distance_m FROM gear").fetchall()
         return {r["gear_id"]: (r["name"], r["distance_m"]) for r in rows}
+
+    # --- the runner's pain and drills ----------------------------------------------
+
+    def put_description_reports(self, platform: str, remote_id: str, pain: Sequence[PainReport],
+                                drill_minutes: float | None, day: date) -> bool:
+        """What one activity's description says now replaces what it said before; True when that changed."""
+        with self.transaction():
+            before = self._description_rows(platform, remote_id)
+            self.conn.execute("DELETE FROM pain_reports WHERE source='description' AND platform=? AND remote_id=?",
+                              (platform, remote_id))
+            self.conn.execute("DELETE FROM drill_reports WHERE platform=? AND remote_id=?", (platform, remote_id))
+            for report in pain:
+                self._insert_pain(report)
+            if drill_minutes:
+                self.conn.execute("INSERT INTO drill_reports (platform, remote_id, day, minutes, recorded_at)"
+                                  " VALUES (?, ?, ?, ?, ?)", (platform, remote_id, day.isoformat(), drill_minutes,
+                                                            utc_now()))
+            return self._description_rows(platform, remote_id) != before
+
+    def _description_rows(self, platform: str, remote_id: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        pain = self.conn.execute("SELECT day, site, score, timing FROM pain_reports WHERE source='description'"
+                                 " AND platform=? AND remote_id=? ORDER BY id", (platform, remote_id)).fetchall()
+        drills = self.conn.execute("SELECT day, minutes FROM drill_reports WHERE platform=? AND remote_id=?",
+                                   (platform, remote_id)).fetchall()
+        return [tuple(r) for r in pain], [tuple(r) for r in drills]
+
+    def add_pain(self, report: PainReport) -> None:
+        """A report from ``pose-sync log pain``: the same site, day and timing logged again replaces it."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM pain_reports WHERE source='log' AND day=? AND site=? AND timing=?",
+                              (report.day.isoformat(), report.site, report.timing))
+            self._insert_pain(report)
+
+    def _insert_pain(self, report: PainReport) -> None:
+        self.conn.execute(
+            "INSERT INTO pain_reports (day, site, score, timing, source, platform, remote_id, text, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (report.day.isoformat(), report.site, report.score, report.timing, report.source, report.platform,
+             report.remote_id, report.text, utc_now()))
+
+    def pain_reports(self) -> list[PainReport]:
+        rows = self.conn.execute("SELECT * FROM pain_reports ORDER BY day, id").fetchall()
+        return [PainReport(date.fromisoformat(r["day"]), r["site"], float(r["score"]), r["timing"], r["source"],
+                           r["platform"], r["remote_id"], r["text"]) for r in rows]
+
+    def drill_minutes_by_day(self) -> dict[date, float]:
+        rows = self.conn.execute("SELECT day, SUM(minutes) AS minutes FROM drill_reports GROUP BY day").fetchall()
+        return {date.fromisoformat(r["day"]): float(r["minutes"]) for r in rows}
 
     # --- cursors -------------------------------------------------------------
 

@@ -152,4 +152,32 @@ MIGRATIONS: list[str] = [
     ALTER TABLE events ADD COLUMN due_epoch REAL;
     CREATE INDEX events_by_object ON events (platform, object_key, state);
     """,
+    # 4: the runner's pain in their own words, per body site and day (from activity descriptions,
+    # replaced whenever a description is read again, or from `pose-sync log pain`), and minutes of
+    # forefoot-heavy drills a description reported (they count in the tissue load).
+    """
+    CREATE TABLE pain_reports (
+        id          INTEGER PRIMARY KEY,
+        day         TEXT    NOT NULL,      -- ISO date the pain was felt
+        site        TEXT    NOT NULL,      -- body site, lower case ("achilles", "left calf")
+        score       REAL    NOT NULL,      -- 0-10
+        timing      TEXT    NOT NULL,      -- during (or after) a session, morning (the next morning)
+        source      TEXT    NOT NULL,      -- description, log
+        platform    TEXT,                  -- the activity whose description said it
+        remote_id   TEXT,
+        text        TEXT,                  -- the line as the runner wrote it
+        recorded_at TEXT    NOT NULL
+    );
+    CREATE INDEX pain_by_day ON pain_reports (day);
+    CREATE INDEX pain_by_activity ON pain_reports (platform, remote_id);
+
+    CREATE TABLE drill_reports (
+        platform    TEXT NOT NULL,
+        remote_id   TEXT NOT NULL,
+        day         TEXT NOT NULL,
+        minutes     REAL NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (platform, remote_id)
+    );
+    """,
 ]

@@ -75,3 +75,4 @@ class Workout:
     sport: str = "running"
     program_week: int | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    shoe: str | None = None     # a minimalist shoe the transition plan puts this session in (None: your usual)

@@ -34,7 +34,10 @@ class PushResult:
 
 
 def workout_hash(workout: Workout) -> str:
-    return hashlib.sha256(json.dumps(asdict(workout), sort_keys=True, default=str).encode()).hexdigest()
+    data = asdict(workout)
+    if data.get("shoe") is None:
+        data.pop("shoe", None)   # as before shoes were planned: no re-push of every workout after an upgrade
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _pushed(store: Store, platform: str) -> dict[str, tuple[str, dict]]:
@@ -79,9 +82,11 @@ def push_plan(store: Store, platform: str, target: WorkoutTarget, workouts: Sequ
 def plan_and_push(store: Store, config: Config, platform: str, target: WorkoutTarget, today: date, days: int, *,
                   dry_run: bool, echo: Callable[[str], None]) -> PushResult:
     """Plan the next ``days`` from the stored runs and put the sessions on the platform's calendar."""
+    from pose_sync.progression.body import BodyContext
     from pose_sync.progression.planner import plan
 
-    planned = plan([r.analysis for r in store.list_runs()], config, today, days=days)
+    stored = store.list_runs()
+    planned = plan([r.analysis for r in stored], config, today, days=days, body=BodyContext.from_store(store, stored))
     for note in planned.notes:
         echo(f"plan: {note}")
     return push_plan(store, platform, target, planned.workouts,

@@ -217,7 +217,7 @@ def test_one_glitched_distance_record_is_dropped_with_a_warning(tmp_path, data_d
     columns["distance_m"][600] = 42_949_672.8
     path = tmp_path / "glitch.fit"
     # the device's own total is right here, so check what the records give: no session distance
-    path.write_bytes(write_fit(columns, START, session={"total_distance": None}))
+    path.write_bytes(write_fit(columns, START, session_fields={"total_distance": None}))
     code, (record,), _ = analyze_json(path, capsys)
     assert code == 0 and record["status"] == "ok"
     assert record["distance_m"] == pytest.approx(3.0 * 1199, rel=0.001)
@@ -242,7 +242,7 @@ def test_absurd_elapsed_time_and_cadence_are_dropped(tmp_path, data_dir, capsys)
     columns = steady_run()
     columns["cadence_spm"][100:110] = 508.0             # 254 strides/min per leg
     path = tmp_path / "absurd.fit"
-    path.write_bytes(write_fit(columns, START, session={"total_elapsed_time": 4_000_000.0,
+    path.write_bytes(write_fit(columns, START, session_fields={"total_elapsed_time": 4_000_000.0,
                                                          "avg_running_cadence": 254}))
     code, (record,), _ = analyze_json(path, capsys)
     assert code == 0

@@ -103,7 +103,8 @@ def test_easy_hard_split_from_heart_rate_or_pace():
 
 def test_minimalist_shoes_get_their_own_slower_ramp():
     config = Config.model_validate({"shoes": {"minimalist": ["Vivobarefoot Primus"],
-                                              "minimalist_start_km_per_week": 5, "minimalist_weekly_increase_pct": 10}})
+                                              "minimalist_start_km_per_week": 2.4,
+                                              "minimalist_weekly_increase_pct": 10}})
     today = D0 + timedelta(weeks=2, days=3)
     runs = [(run(D0 + timedelta(days=1), speed=3.0, minutes=25), "g1"),              # 4.5 km, week 1
             (run(today - timedelta(days=1), speed=3.0, minutes=40), "g1"),            # 7.2 km this week
@@ -112,5 +113,8 @@ def test_minimalist_shoes_get_their_own_slower_ramp():
     rows = {s.gear_id: s for s in shoes.shoes(runs, gear, config, today)}
     assert rows["g1"].minimalist and not rows["g2"].minimalist
     assert rows["g1"].distance_km == pytest.approx(11.7) and rows["g1"].platform_total_km == 120.0
-    assert rows["g1"].allowed_week_km == pytest.approx(5 * 1.1**2)  # third week of use
-    assert rows["g1"].over_ramp and not rows["g2"].over_ramp
+    assert rows["g1"].allowed_week_km == pytest.approx(3 * 2.4)  # third week of use: three short runs (Ridge)
+    assert not rows["g1"].over_ramp and not rows["g2"].over_ramp  # 7.2 km: right at the allowance
+    runs.append((run(today, speed=3.0, minutes=10), "g1"))                           # 1.8 km more
+    rows = {s.gear_id: s for s in shoes.shoes(runs, gear, config, today)}
+    assert rows["g1"].over_ramp and rows["g1"].last_week_km == pytest.approx(9.0)
