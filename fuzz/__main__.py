@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed-of", type=int, help="run only the mutant of this seed")
     parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) - 1), help="worker processes")
     parser.add_argument("--timeout", type=float, default=TIMEOUT_S, help="seconds before a mutant is a hang")
-    parser.add_argument("--memory-limit-mb", type=float, default=MEMORY_LIMIT_MB, help="peak RSS for a blow-up")
+    parser.add_argument("--memory-limit-mb", type=float, default=MEMORY_LIMIT_MB, help="MB of peak growth")
     parser.add_argument("--keep", type=Path, help="write failing mutants into this folder")
     args = parser.parse_args(argv)
 

@@ -125,7 +125,17 @@ def test_a_hang_is_caught_by_the_time_limit(monkeypatch):
     assert result.outcome == "hang"
 
 
-def test_a_memory_blow_up_is_caught():
+def test_a_memory_blow_up_is_caught(monkeypatch):
+    import numpy as np
+
+    import pose_sync.importer as importer
+    from fuzz.run import peak_rss_mb
+
+    def hog(*args: object, **kwargs: object):
+        block = np.ones(int((peak_rss_mb() + 300) * 2**20 / 8))   # beyond any earlier peak of this process
+        raise ValueError(f"ran out after {block.nbytes} bytes")
+
+    monkeypatch.setattr(importer, "decode_fit", hog)
     with workspace() as (folder, env):
-        result = run_mutant(mutant(5), folder, env, memory_limit_mb=1.0, check_decoders=False)
-    assert result.outcome == "memory" and "peak RSS" in result.detail
+        result = run_mutant(mutant(5), folder, env, memory_limit_mb=100.0, check_decoders=False)
+    assert result.outcome == "memory" and "peak RSS grew" in result.detail
