@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from fuzz import mutant, samples
-from fuzz.run import MEMORY_LIMIT_MB, OUTCOMES, TIMEOUT_S, Result, run_mutant, workspace
+from fuzz.run import DROPPED, MEMORY_LIMIT_MB, OUTCOMES, TIMEOUT_S, Result, run_mutant, workspace
 
 ADDRESS_SPACE_LIMIT = 8 << 30  # a worker that tries to allocate more fails with MemoryError instead of the machine
 
@@ -65,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{max(r.peak_rss_mb for r in results):.0f} MB")
     for outcome in OUTCOMES:
         print(f"  {outcome:13s} {counts[outcome]}")
+        if outcome == "ok":
+            print(f"    of which {sum(r.detail == DROPPED for r in results)} with {DROPPED}")
     print("  by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(Counter(r.kind for r in results).items())))
     timed = [r.decode_s for r in results if r.decode_s]
     if timed:

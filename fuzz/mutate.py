@@ -90,11 +90,11 @@ def layout(data: bytes) -> Layout:
             p = q
         else:
             local = (header >> 5) & 0x3 if header & 0x80 else header & 0x0F
-            sizes = fields.get(local)
-            if sizes is None:
+            defined = fields.get(local)
+            if defined is None:
                 break
             at, spans = p + 1, []
-            for size in sizes:
+            for size in defined:
                 spans.append((at, size))
                 at += size
             if at > end:

@@ -211,12 +211,12 @@ def screen(samples: Samples, summary: DeviceSummary | None, label: str) -> Scree
     for name in RECORD_LIMITS:
         if name in channels:
             channels[name], count, worst = screen_channel(channels[name], name)
-            if count:
+            if count and worst is not None:
                 what, unit = WHAT[name]
                 warnings.append(f"{label}: dropped {count} implausible {what} record(s) (e.g. {_fmt(worst)} {unit})")
     if "distance_m" in channels:
         channels["distance_m"], count, worst = screen_distance(samples.elapsed_s, channels["distance_m"])
-        if count:
+        if count and worst is not None:
             warnings.append(f"{label}: dropped {count} implausible distance record(s) or jump(s) "
                             f"(e.g. {_fmt(worst)} m between records); distance is the sum of the plausible steps")
     span = float(samples.elapsed_s[-1] - samples.elapsed_s[0]) if len(samples) else 0.0

@@ -200,11 +200,9 @@ def _metadata(data: bytes, walk: _Walk, message_def: np.ndarray) -> FitTables:
     return tables
 
 
-def _whole_number(message: dict[str, Any], name: str, allow_missing: bool = False) -> int | None:
+def _whole_number(message: dict[str, Any], name: str) -> int:
     """A developer registry key as fitparse reads it (its raw value); anything but one integer declines."""
     value = message.get(name)
-    if value is None and allow_missing:
-        return None  # fitparse registers the developer id under None; no field can refer to it
     if not isinstance(value, int):
         raise FastPathUnsupported(f"{name} is {value!r}, not one number")
     return value
@@ -233,7 +231,9 @@ def _developer_fields(walk: _Walk, message_def: np.ndarray,
     resolved: dict[tuple[int, int, int], Any] = {}
     for _, _, kind, message in events:
         if kind == "id":
-            registry[_whole_number(message, "developer_data_index", allow_missing=True)] = {}
+            # fitparse registers an id without an index under None, which no field can refer to
+            missing = message.get("developer_data_index") is None
+            registry[None if missing else _whole_number(message, "developer_data_index")] = {}
         elif kind == "field":
             index = _whole_number(message, "developer_data_index")
             if index not in registry:
