@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine with Python 3.11+:
-#   make demo   analyse a bundled sample run and print its report
+#   make demo   analyse a bundled sample run, then a simulated runner's 15 weeks: report, HTML, PNG
 #   make test   run the test suite
 # Also: make bench (benchmarks), make fuzz (a long campaign of damaged FIT files through the CLI).
 PYTHON ?= python3
@@ -23,6 +23,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/pose-sync analyze samples/fit/jimmykane_fit-parser/running-with-developer-data.fit
+	$(BIN)/python -m sim.demo --out demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -1,7 +1,7 @@
 """All benchmarks in one command: ``python -m bench`` (or ``make bench``).
 
 Each prints its own figures; timings are ratios measured in the same run.
-Pass a name to run one: decode, rescore, report, validity (options such as
+Pass a name to run one: startup, decode, rescore, report, validity (options such as
 ``--seeds=5`` go to the benchmarks named).
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = {"decode": "bench.decode_bench", "rescore": "bench.rescore_bench", "report": "bench.report_bench",
-           "validity": "bench.validity"}
+BENCHES = {"startup": "bench.startup_bench", "decode": "bench.decode_bench", "rescore": "bench.rescore_bench",
+           "report": "bench.report_bench", "validity": "bench.validity"}
 
 
 def main() -> None:

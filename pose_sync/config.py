@@ -14,6 +14,7 @@ section with the model they registered.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from datetime import date
@@ -147,7 +148,8 @@ class Config(BaseModel):
         try:
             return spec.config_model.model_validate(raw)
         except ValidationError as exc:
-            raise ConfigError(_describe(exc, self.source, prefix=f"connectors.{name}")) from None
+            raise ConfigError(_describe(exc, self.source, prefix=f"connectors.{name}",
+                                        model=spec.config_model)) from None
 
 
 def default_config_path() -> Path:
@@ -172,7 +174,7 @@ def load_config(path: Path | str | None = None) -> Config:
     try:
         return Config.model_validate({**raw, "source": config_path})
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, config_path)) from None
+        raise ConfigError(_describe(exc, config_path, model=Config)) from None
 
 
 def resolve_data_dir(cli_value: str | Path | None, config: Config) -> Path:
@@ -180,13 +182,28 @@ def resolve_data_dir(cli_value: str | Path | None, config: Config) -> Path:
     return Path(chosen).expanduser() if chosen else Path(platformdirs.user_data_dir(APP))
 
 
-def _describe(exc: ValidationError, path: Path | None, prefix: str = "") -> str:
-    """First validation problem as one line: file, dotted key, what is wrong."""
+def _keys_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """The keys a section takes: the fields of the (nested) model at ``loc``."""
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        inner = getattr(field, "annotation", None) if field is not None else None
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            return []
+        model = inner
+    return [name for name in model.model_fields if name != "source"]
+
+
+def _describe(exc: ValidationError, path: Path | None, prefix: str = "",
+              model: type[BaseModel] | None = None) -> str:
+    """First validation problem as one line: file, dotted key, what is wrong (and the key probably meant)."""
     error = exc.errors()[0]
     key = ".".join(str(p) for p in (prefix.split(".") if prefix else []) + list(error["loc"]))
     where = f"{path}: " if path else "config: "
     message = error["msg"]
     if error["type"] == "extra_forbidden":
-        message = "unknown key (see config.example.toml for the keys there are)"
+        known = _keys_at(model, tuple(error["loc"][:-1])) if model is not None else []
+        near = difflib.get_close_matches(str(error["loc"][-1]), known, n=1, cutoff=0.5)
+        message = (f"unknown key: did you mean {near[0]!r}?" if near
+                   else "unknown key (see config.example.toml for the keys there are)")
     more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
     return f"{where}{key}: {message}{more}"

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Mapping, Protocol, runtime_checkable
 
-from pydantic import BaseModel
-
 from pose_sync.model import Activity
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from pose_sync.config import Config
     from pose_sync.workouts.model import Workout
 

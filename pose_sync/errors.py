@@ -44,12 +44,15 @@ class InputError(PoseSyncError):
 class AuthError(PoseSyncError):
     """Access to a platform was refused or has expired: the user must re-authorise."""
 
-    def __init__(self, platform: str, message: str | None = None) -> None:
+    def __init__(self, platform: str, message: str | None = None, *, never_connected: bool = False) -> None:
+        # someone who never connected is told how to connect, not to do it "again"
         super().__init__(
             message or f"{platform}: access was refused or has expired",
-            hint=f"run `pose-sync auth {platform}` again",
+            hint=f"run `pose-sync auth {platform}` to connect" if never_connected
+            else f"run `pose-sync auth {platform}` again",
         )
         self.platform = platform
+        self.never_connected = never_connected
 
 
 class RateLimited(PoseSyncError):

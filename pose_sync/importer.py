@@ -16,7 +16,6 @@ from pose_sync.analysis import analyse_run
 from pose_sync.analysis.speed_curve import PRIOR, CurveHistory, SpeedCurves
 from pose_sync.errors import InputError
 from pose_sync.fit import DecodedFit, decode_fit, sha256_hex
-from pose_sync.fit.reference import EMPTY
 from pose_sync.model import Activity, RunAnalysis, SourceRef
 from pose_sync.store import QUALITY_FIT, Store
 
@@ -80,10 +79,20 @@ def analyse_decoded(decoded: DecodedFit, source: SourceRef, curves_at: CurvesAt 
     return outcomes
 
 
+def not_fit(data: bytes) -> str | None:
+    """Why ``data`` is not a FIT file at all (every FIT file starts with a header that says ".FIT"), or None."""
+    if not data:
+        return "empty file"
+    if len(data) < 12 or data[8:12] != b".FIT":
+        return "not a FIT file (no FIT header: a .gpx, .tcx or other file named .fit?)"
+    return None
+
+
 def analyse_fit(data: bytes, source: SourceRef, curves_at: CurvesAt | None = None) -> list[Outcome]:
     """Decode and analyse FIT bytes; nothing is stored."""
-    if not data:
-        return [Outcome(source, ERROR, EMPTY)]
+    why = not_fit(data)
+    if why is not None:
+        return [Outcome(source, ERROR, why)]
     return analyse_decoded(decode_fit(data, source), source, curves_at)
 
 

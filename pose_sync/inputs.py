@@ -3,6 +3,11 @@
 Garmin and Strava bulk exports are zips of FIT files (sometimes ``.fit.gz``);
 watches mounted as drives are folders. Each yields :class:`FitInput` items
 that read their bytes only when asked, so listing a large export is cheap.
+
+Inside folders and zips, hidden files and folders (``.Trash``, macOS's ``._*``
+resource forks and ``__MACOSX``) are not inputs: they are never FIT files a
+watch wrote, and reporting them as damaged at every sync would be noise. A
+folder or zip that yields no FIT file at all is reported, by name, with why.
 """
 
 from __future__ import annotations
@@ -56,13 +61,26 @@ def _is_fit_name(name: str) -> bool:
     return name.lower().endswith(FIT_SUFFIXES)
 
 
+def _hidden(parts: Iterable[str]) -> bool:
+    """A hidden file or folder (``.x``, macOS ``._x``) or macOS's zip metadata folder."""
+    return any(part.startswith(".") or part == "__MACOSX" for part in parts)
+
+
 def _zip_members(path: Path) -> list[FitInput]:
     try:
         with zipfile.ZipFile(path) as archive:
-            names = [n for n in archive.namelist() if _is_fit_name(n) and not n.endswith("/")]
+            members = [n for n in archive.namelist() if not n.endswith("/")]
     except (OSError, zipfile.BadZipFile) as exc:
         raise InputError(f"{path}: not a readable zip archive ({exc})") from exc
+    names = [n for n in members if _is_fit_name(n) and not _hidden(n.split("/"))]
+    if not names:
+        raise InputError(f"{path}: no FIT files in this zip ({_what_else(len(members))})",
+                         hint="a Garmin or Strava export has them under activities/")
     return [FitInput(path, name) for name in sorted(names)]
+
+
+def _what_else(count: int) -> str:
+    return "it is empty" if count == 0 else f"{count} other file(s); looked for .fit, .fit.gz and .zip"
 
 
 def expand(paths: Iterable[str | Path]) -> Iterator[FitInput | InputError]:
@@ -76,11 +94,18 @@ def expand(paths: Iterable[str | Path]) -> Iterator[FitInput | InputError]:
         if not path.exists():
             yield InputError(f"{path}: no such file or folder")
         elif path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            files = sorted(p for p in path.rglob("*") if not _hidden(p.relative_to(path).parts) and p.is_file())
+            found = 0
+            for child in files:
                 if child.suffix.lower() == ".zip":
+                    found += 1
                     yield from _safe_zip(child)
                 elif _is_fit_name(child.name):
+                    found += 1
                     yield FitInput(child)
+            if not found:
+                yield InputError(f"{path}: no FIT files in this folder ({_what_else(len(files))})",
+                                 hint="point to the folder the watch or export keeps them in")
         elif path.suffix.lower() == ".zip":
             yield from _safe_zip(path)
         else:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported by the code that fills and reads samples, not by every command
+    import numpy as np
 
 # Canonical channel names and their units. A decoder may add others (developer
 # fields arrive as ``dev:<field name>`` with their units in ``Samples.units``).
@@ -93,11 +94,15 @@ class Samples:
         """The channel, or an all-NaN array when the source did not have it."""
         values = self.channels.get(name)
         if values is None:
+            import numpy as np
+
             return np.full(len(self.elapsed_s), np.nan)
         return values
 
     def has(self, name: str) -> bool:
         """True when the channel exists and holds at least one real value."""
+        import numpy as np
+
         values = self.channels.get(name)
         return values is not None and bool(np.isfinite(values).any())
 

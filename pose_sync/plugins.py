@@ -5,12 +5,15 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import pluggy
 
 from pose_sync import hookspecs
-from pose_sync.connectors import ConnectorSpec
 from pose_sync.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pose_sync.connectors import ConnectorSpec
 
 log = logging.getLogger(__name__)
 

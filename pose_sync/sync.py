@@ -47,20 +47,21 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pose_sync.analysis import analyse_run
-from pose_sync.analysis.speed_curve import CurveHistory
 from pose_sync.config import Config
 from pose_sync.connectors import Connector, RemoteActivity
 from pose_sync.errors import AuthError, InputError, NotFound, PoseSyncError, RateLimited, RemoteError
-from pose_sync.importer import OK, Outcome, curve_history, store_fit
 from pose_sync.model import Activity, RunAnalysis, SourceRef
 from pose_sync.notes import content_hash, extract, is_current, merge
-from pose_sync.notes.render import render_note
 from pose_sync.pain import parse_description
-from pose_sync.progression.body import BodyContext
 from pose_sync.store import QUALITY_STREAMS, NoteCheck, Store, SyncItem, claim_holder
+
+if TYPE_CHECKING:  # decoding, analysis and notes are imported when an activity needs them (a cron sync
+    # with nothing new starts at once)
+    from pose_sync.analysis.speed_curve import CurveHistory
+    from pose_sync.importer import Outcome
+    from pose_sync.progression.body import BodyContext
 
 MAX_ATTEMPTS = 5                 # then an activity is given up on, so the cursor can move on
 RUN_SPORTS = frozenset({"running", "unknown"})
@@ -91,6 +92,7 @@ class ItemResult:
     reason: str | None = None
     preview: str | None = None
     due_in_s: float | None = None
+    repeat: bool = False        # failed in an earlier sync too: reported then; `doctor` lists it
 
     @property
     def label(self) -> str:
@@ -211,7 +213,7 @@ class Pipeline:
             attempts = (item.attempts if item else 0) + 1
             state = "gave_up" if attempts >= MAX_ATTEMPTS else "failed"
             self.store.put_item(platform, remote_id, state, error=str(exc), attempt=True)
-            return ItemResult(platform, remote_id, "failed", reason=str(exc))
+            return ItemResult(platform, remote_id, "failed", reason=str(exc), repeat=attempts > 1)
 
     def _advance(self, connector: Connector, activity: RemoteActivity, run_id: int | None) -> ItemResult:
         platform, remote_id = activity.platform, activity.remote_id
@@ -248,6 +250,8 @@ class Pipeline:
                 self.store.link_source(matched, ref)
                 self.store.put_item(platform, remote_id, "stored", run_id=matched)
             return matched, "linked", None
+
+        from pose_sync.importer import OK, store_fit
 
         fetched = connector.fetch(activity)
         gear_id = fetched.gear_id or activity.gear_id
@@ -288,6 +292,9 @@ class Pipeline:
         self.store.put_gear(platform, gear_id, name, kind, distance)
 
     def _store_streams(self, activities: list[Activity], gear_id: str | None) -> list[Outcome]:
+        from pose_sync.analysis import analyse_run
+        from pose_sync.importer import OK, Outcome
+
         outcomes: list[Outcome] = []
         for activity in activities:
             if not activity.is_run:
@@ -340,6 +347,8 @@ class Pipeline:
         return "written", None, None
 
     def _render(self, run_id: int) -> str:
+        from pose_sync.notes.render import render_note
+
         run = self.store.get_run(run_id).analysis
         return render_note(run, self.history_before(run), self.config, body=self._body())
 
@@ -359,6 +368,8 @@ class Pipeline:
 
     def _body(self) -> BodyContext:
         """Shoes of the stored runs, shoe names, pain and drill reports: what the note's tissue ramp and pain need."""
+        from pose_sync.progression.body import BodyContext
+
         if self._gear is None:
             gear = self.store.run_gear()
             self._gear = {analysis.source: gear.get(run_id) for _, run_id, analysis in self._stored_history()}
@@ -482,6 +493,8 @@ class Pipeline:
     def curves(self) -> CurveHistory:
         """Speed-curve evidence of the stored runs (loaded once, kept up to date as runs are stored)."""
         if self._curves is None:
+            from pose_sync.importer import curve_history
+
             self._curves = curve_history(self.store)
         return self._curves
 

@@ -20,6 +20,7 @@ from pose_sync.errors import InputError, PoseSyncError
 from pose_sync.importer import ERROR, OK, SKIPPED, Outcome
 from pose_sync.inputs import FitInput, expand
 from pose_sync.model import SourceRef
+from pose_sync.progression import counted
 
 
 def _error_outcome(item: FitInput | InputError, message: str) -> Outcome:
@@ -47,7 +48,7 @@ def run_batch(app: App, paths: Iterable[str], process: Callable[[FitInput], list
         task = progress.add_task("analysing", total=len(items))
         for item in items:
             if isinstance(item, InputError):
-                outcomes = [_error_outcome(item, item.message)]
+                outcomes = [_error_outcome(item, str(item))]
             else:
                 progress.update(task, description=item.path.name)
                 try:
@@ -89,13 +90,20 @@ def _runs_table(app: App, outcomes: list[Outcome], most: int = 30) -> None:
     """What a batch import found, a run per row, in time order."""
     ordered = sorted((o for o in outcomes if o.analysis is not None), key=lambda o: o.analysis.start_time)  # type: ignore[union-attr]
     rows = []
+    implausible: list[str] = []
     for outcome in ordered[-most:]:
         a = outcome.analysis
         assert a is not None
+        name = Path(outcome.source.member or outcome.source.remote_id).name
         form = f"{a.form.score:.0f} ({a.form.confidence:.1f})" if a.form.score is not None else "-"
-        rows.append([f"{a.start_time:%Y-%m-%d}", Path(outcome.source.member or outcome.source.remote_id).name,
-                     f"{a.distance_m / 1000:.1f}", duration(a.moving_time_s), pace(a.averages.speed_mps), form,
-                     STORED.get(outcome.stored or "", outcome.stored or "")])
+        # the pace of the distance and moving time shown beside it, so the three numbers agree
+        shown_pace = pace(a.distance_m / a.moving_time_s) if a.moving_time_s > 0 and a.distance_m > 0 else "-"
+        why = counted.left_out(a)
+        if why is not None and why.kind == "implausible":
+            implausible.append(f"! {a.start_time:%Y-%m-%d} {name}: {why.reason} (kept, but left out of weekly"
+                               " sums, load and trends)")
+        rows.append([f"{a.start_time:%Y-%m-%d}", name, f"{a.distance_m / 1000:.1f}", duration(a.moving_time_s),
+                     shown_pace, form, STORED.get(outcome.stored or "", outcome.stored or "")])
     table = Table(title="Runs", title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
     for i, header in enumerate(("date", "file", "km", "moving", "pace", "form", "stored")):
         widest = max([len(header)] + [len(row[i]) for row in rows])
@@ -108,6 +116,8 @@ def _runs_table(app: App, outcomes: list[Outcome], most: int = 30) -> None:
     if len(ordered) > most:
         table.caption = f"and {len(ordered) - most} earlier run(s)"
     app.out.print(table)
+    for line in implausible:
+        app.err.print(line, style="yellow", markup=False, highlight=False, soft_wrap=True)
 
 
 def _summary(app: App, counts: Counter[str], n_inputs: int) -> None:

@@ -19,7 +19,7 @@ def command() -> None:
 @command.command("pain")
 @click.argument("site")
 @click.argument("score", type=click.FloatRange(0, 10))
-@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]),
+@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
               help="The day you felt it (default: today).")
 @click.option("--next-morning", is_flag=True,
               help="A reading on the morning after a session (did it settle?), not during or after one.")

@@ -14,12 +14,20 @@ from rich.table import Table
 from pose_sync.cli.app import App
 from pose_sync.files import write_atomic
 from pose_sync.progression.report import ProgressReport, build_report
-from pose_sync.progression.text import COMPARISON_UNITS, WEEK_HEADERS, metric_label, week_cells
+from pose_sync.progression.text import (
+    COMPARISON_UNITS,
+    WEEK_HEADERS,
+    WeekGap,
+    metric_label,
+    trend_table,
+    week_cells,
+    week_lines,
+)
 
 
 def _print(app: App, report: ProgressReport) -> None:
     out = app.out
-    head = f"Progression {report.first_week} to {report.today}"
+    head = f"Progression {report.first_week} to {report.last_day}"
     if report.program_week and report.program_phase:
         head += f" · program week {report.program_week} of 12 ({report.program_phase})"
     elif report.program_week and report.program_week > 12:
@@ -35,40 +43,51 @@ def _print(app: App, report: ProgressReport) -> None:
         out.print(f"Load ramp today: {report.ramp.reason}", highlight=False)
     for warning in report.warnings:
         out.print(f"! {warning}", style="yellow", markup=False, highlight=False)
+    if report.window_note:
+        out.print(report.window_note, markup=False, highlight=False)
+    if not report.runs_in_window:
+        return
     table = Table(title="Weeks (load: training stress, 1 h at threshold = 100; ramp: acute:chronic;"
-                        " fitness and fatigue in --json/--html)",
+                        " fitness and fatigue in --json/--html"
+                        + ("; * this week so far, km ± against the same days of last week" if report.weeks
+                           and not report.weeks[-1].complete else "") + ")",
                   title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1))
     shown = [i for i, header in enumerate(WEEK_HEADERS) if header not in ("fit", "fatigue")]
     for i in shown:
         header = WEEK_HEADERS[i]
         table.add_column(header, justify="left" if header == "week" else "right", no_wrap=True,
                          min_width=max(len(header), 9 if header == "week" else 4))
-    for week in report.weeks:
-        cells = week_cells(week)
+    for line in week_lines(report.weeks):
+        if isinstance(line, WeekGap):
+            table.add_row(f"[dim]{line.short()}[/]")
+            continue
+        cells = week_cells(line)
         table.add_row(*(cells[i] for i in shown))
     out.print(table)
-    trends = Table(title="Form at your usual pace, by week", title_justify="left")
-    trends.add_column("metric")
-    with_data = [t for t in report.trends if t.weeks][:4]
-    recent = sorted({w.week for t in with_data for w in t.weeks})[-6:]
-    for monday in recent:
-        trends.add_column(f"{monday:%d %b}", justify="right")
-    for trend in with_data:
-        values = {w.week: w.value for w in trend.weeks}
-        trends.add_row(metric_label(trend.metric), *(f"{values[w]:.1f}" if w in values else "-" for w in recent))
-    if with_data:
+    headers, rows = trend_table(report)
+    if rows:
+        trends = Table(title="Form at your usual pace, by week", title_justify="left")
+        for i, header in enumerate(headers):
+            trends.add_column(header, justify="left" if i == 0 else "right")
+        for row in rows:
+            trends.add_row(*row)
         out.print(trends)
     if report.since:
-        table = Table(title=f"Since {report.since}, against before (matched pace, 95 % interval)", title_justify="left")
-        for header in ("metric", "change", "interval", "verdict", "based on"):
-            table.add_column(header)
+        table = Table(title=f"Since {report.since}, against before (matched pace, 95 % interval)", title_justify="left",
+                      box=box.SIMPLE_HEAD, padding=(0, 1))
+        details = {c.detail for c in report.comparisons}
+        shared = len(details) == 1          # usually every metric rests on the same runs: say it once, below
+        headers = ("metric", "change", "interval", "verdict") + (() if shared else ("based on",))
+        for header in headers:
+            table.add_column(header, no_wrap=header != "based on", justify="right" if header == "change" else "left")
         for c in report.comparisons:
             unit = COMPARISON_UNITS.get(c.metric, "")
-            if c.difference is None:
-                table.add_row(metric_label(c.metric), "-", "-", c.verdict, c.detail)
-            else:
-                table.add_row(metric_label(c.metric), f"{c.difference:+.2f} {unit}",
-                              f"{c.ci_low:+.2f} to {c.ci_high:+.2f}", c.verdict, c.detail)
+            cells = ([metric_label(c.metric), "-", "-", c.verdict] if c.difference is None else
+                     [metric_label(c.metric), f"{c.difference:+.2f} {unit}", f"{c.ci_low:+.2f} to {c.ci_high:+.2f}",
+                      c.verdict])
+            table.add_row(*cells, *(() if shared else (c.detail,)))
+        if shared:
+            table.caption, table.caption_justify = f"based on {details.pop()}", "left"
         out.print(table)
     if report.injury is not None:
         from pose_sync.cli.report_injury import print_injury
@@ -91,9 +110,11 @@ def _json_default(value: object) -> str:
 
 
 @click.command("report")
-@click.option("--weeks", type=click.IntRange(1, 520), default=12, show_default=True, help="Weeks to show.")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Compare form at matched pace after this date with before (default: program.start_date).")
+@click.option("--weeks", type=click.IntRange(1, 1040),
+              help="Weeks to show, up to today [default: 12, or the 12 up to your last run when the last 12"
+                   " weeks have none].")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
+              help="Compare form at matched pace after DATE (YYYY-MM-DD) with before (default: program.start_date).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, writable=True),
               help="Also write a self-contained HTML report (tables and plots) to this file.")
@@ -101,7 +122,7 @@ def _json_default(value: object) -> str:
               help="Also write the plots as a PNG image to this file.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), hidden=True)
 @click.pass_obj
-def command(app: App, weeks: int, since: datetime | None, as_json: bool, html_path: str | None,
+def command(app: App, weeks: int | None, since: datetime | None, as_json: bool, html_path: str | None,
             png_path: str | None, today: datetime | None) -> None:
     """Progression across your stored runs: volume, load and ramps, pain, easy/hard split, form, shoes.
 
@@ -124,11 +145,12 @@ def command(app: App, weeks: int, since: datetime | None, as_json: bool, html_pa
     """
     from pose_sync.progression.body import BodyContext
 
-    stored = app.store.list_runs()
+    store = app.reader()
+    stored = store.list_runs()
     day = (today or datetime.now()).date()
-    report = build_report([(r.analysis, r.gear_id) for r in stored], app.store.gear_names(), app.config, day,
+    report = build_report([(r.analysis, r.gear_id) for r in stored], store.gear_names(), app.config, day,
                           weeks=weeks, since=since.date() if since else None,
-                          body=BodyContext.from_store(app.store, stored))
+                          body=BodyContext.from_store(store, stored))
     if as_json:
         data = asdict(report)
         data.pop("days")
@@ -136,9 +158,19 @@ def command(app: App, weeks: int, since: datetime | None, as_json: bool, html_pa
             data["injury"].pop("tissue_days")
         app.out.print_json(json.dumps(data, default=_json_default))
     else:
-        if not stored:
-            app.err.print("no runs stored yet: run `pose-sync import PATH` or `pose-sync sync` first")
-        _print(app, report)
+        if not stored:  # nothing else to say yet (estimated heart-rate anchors of no runs are noise)
+            app.err.print("no runs stored yet: run `pose-sync import PATH` or `pose-sync sync` first",
+                          markup=False, highlight=False)
+        else:
+            _print(app, report)
+    if (html_path or png_path) and not report.runs_in_window:
+        # never an empty plot: say why nothing was drawn
+        why = "no runs stored yet" if not stored else report.window_note or "no runs in this window"
+        for path in (png_path, html_path):
+            if path:
+                app.err.print(f"not written: {path}: nothing to plot ({why})", markup=False, highlight=False,
+                              soft_wrap=True)
+        return
     if html_path or png_path:
         from pose_sync.progression.html import render_html
         from pose_sync.progression.plots import figure_png

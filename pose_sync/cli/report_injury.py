@@ -7,7 +7,8 @@ from rich.console import Console
 from rich.table import Table
 
 from pose_sync.progression.injury import InjuryReport
-from pose_sync.progression.injury_text import pain_cell, ramp_words, shoe_rows, tissue_cells
+from pose_sync.progression.injury_text import pain_cell, ramp_words, shoe_rows, tissue_cells, tissue_lines
+from pose_sync.progression.text import WeekGap
 
 TISSUE_HEADERS = ("week", "tissue load", "tissue ramp", "pain")
 
@@ -19,7 +20,10 @@ def print_injury(out: Console, injury: InjuryReport) -> None:
     for header in TISSUE_HEADERS:
         table.add_column(header, justify="left" if header in ("week", "pain") else "right",
                          no_wrap=header != "pain", min_width=9 if header == "week" else len(header))
-    for week in injury.tissue_weeks:
+    for week in tissue_lines(injury.tissue_weeks):
+        if isinstance(week, WeekGap):
+            table.add_row(f"[dim]{week.short()}[/]")
+            continue
         table.add_row(*tissue_cells(week), pain_cell(injury, week.week))
     out.print(table)
     for plan in injury.transitions:

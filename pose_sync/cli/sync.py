@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from pose_sync.cli.app import App
 from pose_sync.connectors import Connector
@@ -30,8 +29,11 @@ def chosen_platforms(app: App, requested: tuple[str, ...]) -> list[str]:
 
 def _line(result: ConnectorResult, dry_run: bool = False) -> str:
     s = result.summary()
-    text = (f"{result.connector}: {s['new']} new, {s['skipped']} skipped, {s['failed']} failed, "
+    again = sum(1 for item in result.items if item.status == "failed" and item.repeat)
+    text = (f"{result.connector}: {s['new']} new, {s['skipped']} skipped, {s['failed'] - again} failed, "
             f"{s['notes_written']} note(s) written")
+    if again:
+        text += f"; {again} still failing as before (`pose-sync doctor` lists them)"
     settling = result.settling
     if settling:
         wait = minutes_left(max(i.due_in_s or 0 for i in settling))
@@ -53,7 +55,7 @@ def _line(result: ConnectorResult, dry_run: bool = False) -> str:
 @click.command("sync")
 @click.option("--platform", "platforms", multiple=True, metavar="NAME",
               help="Only this connector (repeatable): local, strava, garmin, ...")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
               help="List activities from this date (YYYY-MM-DD) instead of from the last sync.")
 @click.option("--dry-run", is_flag=True,
               help="Fetch and analyse, show every description that would be written; write nothing anywhere"
@@ -81,6 +83,8 @@ def command(app: App, platforms: tuple[str, ...], since: datetime | None, dry_ru
     \b
     Exit codes: 0 done (a rate limit is not an error: the next run resumes),
     1 some activities or a platform failed, 2 configuration error, 3 busy.
+    An activity that keeps failing is reported (and exits 1) once; after
+    that `pose-sync doctor` lists it, until it works or is given up on.
 
     \b
     Examples:
@@ -98,6 +102,7 @@ def command(app: App, platforms: tuple[str, ...], since: datetime | None, dry_ru
     pushed: list[str] = []
     # A dry run works on an in-memory copy of the store and takes no lock: it writes nothing anywhere.
     store = Store.snapshot(app.data_dir) if dry_run else app.store
+    looked_back = {} if since_utc else {c.name: days for c in connectors if (days := _first_look_back(app, store, c))}
     with contextlib.nullcontext() if dry_run else sync_lock(app.data_dir):
         pipeline = Pipeline(store, app.config, dry_run=dry_run,
                             echo=lambda text: app.out.print(text, markup=False, highlight=False))
@@ -111,15 +116,24 @@ def command(app: App, platforms: tuple[str, ...], since: datetime | None, dry_ru
                 connector.close()
     failed = False
     for result in results:
-        for item in result.items:
-            if item.status == "failed":
-                app.err.print(f"error: {item.label}: {item.reason}", markup=False, highlight=False, soft_wrap=True)
+        # a file or activity that keeps failing is reported the first time; then `doctor` lists it (no cron mail
+        # every half hour for the same broken file)
+        new_failures = [item for item in result.items if item.status == "failed" and not item.repeat]
+        for item in new_failures:
+            app.err.print(f"error: {item.label}: {item.reason}", markup=False, highlight=False, soft_wrap=True)
         if result.stopped_by is not None and not isinstance(result.stopped_by, RateLimited):
             app.err.print(f"error: {result.stopped_by}", markup=False, highlight=False, soft_wrap=True)
-        failed |= result.outcome in ("partial", "failed")
+        failed |= result.outcome == "failed" or bool(new_failures)
         if not quiet:
             prefix = "dry run: " if dry_run else ""
             app.out.print(f"{prefix}{_line(result, dry_run)}", markup=False, highlight=False, soft_wrap=True)
+            days = looked_back.get(result.connector)
+            if days and result.stopped_by is None:
+                since_day = datetime.now(timezone.utc).date() - timedelta(days=days)
+                app.out.print(f"{result.connector}: a first sync looks back {days} days, to {since_day}"
+                              f" ([connectors.{result.connector}] backfill_days); for older runs:"
+                              f" `pose-sync sync --platform {result.connector} --since YYYY-MM-DD`",
+                              markup=False, highlight=False, soft_wrap=True)
     for line in pushed:
         failed |= line.startswith("error:")
         if line.startswith("error:"):
@@ -128,6 +142,14 @@ def command(app: App, platforms: tuple[str, ...], since: datetime | None, dry_ru
             app.out.print(("dry run: " if dry_run else "") + line, markup=False, highlight=False, soft_wrap=True)
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _first_look_back(app: App, store: Store, connector: Connector) -> int | None:
+    """Days a connector's first sync looks back (its ``backfill_days``), or None when this is not a first sync."""
+    if getattr(connector, "lists_everything", False) or store.get_cursor(connector.name) is not None:
+        return None
+    days = getattr(app.config.connector_settings(connector.name), "backfill_days", None)
+    return int(days) if days else None
 
 
 def _push_workouts(app: App, store: Store, connector: Connector, dry_run: bool) -> list[str]:
@@ -152,6 +174,8 @@ def _push_workouts(app: App, store: Store, connector: Connector, dry_run: bool) 
 
 def _sync_one(app: App, pipeline: Pipeline, connector: Connector, since: datetime | None,
               show_progress: bool) -> ConnectorResult:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  # only a watched sync shows it
+
     progress = Progress(TextColumn(f"{connector.name}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.description}"), console=app.err, transient=True,
                         disable=not show_progress)

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import base64
+import re
 from html import escape
 
 from pose_sync.progression.injury import InjuryReport
-from pose_sync.progression.injury_text import pain_cell, ramp_words, shoe_rows, tissue_cells
+from pose_sync.progression.injury_text import pain_cell, ramp_words, shoe_rows, tissue_cells, tissue_lines
 from pose_sync.progression.report import ProgressReport
-from pose_sync.progression.text import COMPARISON_UNITS, WEEK_HEADERS, metric_label, week_cells
+from pose_sync.progression.text import (
+    COMPARISON_UNITS,
+    WEEK_HEADERS,
+    WeekGap,
+    metric_label,
+    trend_table,
+    week_cells,
+    week_lines,
+)
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
@@ -16,7 +25,7 @@ color:#222}h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em;border-bottom:1
 table{border-collapse:collapse;font-size:.9em}td,th{padding:.3em .7em;border-bottom:1px solid #eee;text-align:right}
 td:first-child,th:first-child{text-align:left}.warn{background:#fff4e5;border-left:4px solid #e6a800;
 padding:.5em 1em;margin:.3em 0}.danger{border-left-color:#c00000;background:#fdecea}img{max-width:100%}
-.muted{color:#777}
+.muted{color:#777}tr.gap td{color:#777;font-style:italic;text-align:left}
 """
 
 
@@ -26,11 +35,25 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _weeks_table(report: ProgressReport) -> str:
+    """The weeks, with stretches of empty weeks as one line (as in the terminal)."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in WEEK_HEADERS)
+    body = []
+    for line in week_lines(report.weeks):
+        if isinstance(line, WeekGap):
+            body.append(f"<tr class='gap'><td colspan='{len(WEEK_HEADERS)}'>{escape(line.label())}</td></tr>")
+        else:
+            body.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in week_cells(line)) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
 def injury_html(injury: InjuryReport) -> str:
     """Both ramps, tissue load and pain by week, and each minimalist shoe's plan against what was run."""
     parts = [f"<h2>Tissue load and pain</h2><p>{escape(ramp_words(injury))}</p>",
              _table(["week", "tissue load (easy km)", "tissue ramp", "pain"],
-                    [[*tissue_cells(w), pain_cell(injury, w.week)] for w in injury.tissue_weeks])]
+                    [[w.label(), "", "", ""] if isinstance(w, WeekGap)
+                     else [*tissue_cells(w), pain_cell(injury, w.week)]
+                     for w in tissue_lines(injury.tissue_weeks)])]
     if injury.pain_verdict is not None and injury.pain_verdict.reasons:
         parts.append(f"<p>Pain-monitoring model (Silbernagel et al. 2007): <b>{escape(injury.pain_verdict.level)}</b>"
                      f" &middot; {escape(injury.pain_verdict.summary())}</p>")
@@ -40,10 +63,10 @@ def injury_html(injury: InjuryReport) -> str:
     return "".join(parts)
 
 
-def render_html(report: ProgressReport, png: bytes) -> str:
+def render_html(report: ProgressReport, png: bytes | None) -> str:
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>pose-sync progression</title>"
              f"<style>{STYLE}</style></head><body>",
-             f"<h1>pose-sync progression</h1><p class='muted'>{report.first_week} to {report.today}"]
+             f"<h1>pose-sync progression</h1><p class='muted'>{report.first_week} to {report.last_day}"]
     if report.program_week:
         parts.append(f" · program week {report.program_week} of 12"
                      + (f" ({escape(report.program_phase)})" if report.program_phase else ""))
@@ -58,8 +81,14 @@ def render_html(report: ProgressReport, png: bytes) -> str:
     for warning in report.warnings:
         css = "warn danger" if "danger" in warning else "warn"
         parts.append(f"<div class='{css}'>{escape(warning)}</div>")
-    parts.append(f"<img alt='progression plots' src='data:image/png;base64,{base64.b64encode(png).decode()}'>")
-    parts.append("<h2>Weeks</h2>" + _table(list(WEEK_HEADERS), [week_cells(w) for w in report.weeks]))
+    if report.window_note:  # `--weeks 41` as code, the way the terminal shows a command
+        parts.append("<p>" + re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(report.window_note)) + "</p>")
+    if png:
+        parts.append(f"<img alt='progression plots' src='data:image/png;base64,{base64.b64encode(png).decode()}'>")
+    parts.append("<h2>Weeks</h2>" + _weeks_table(report))
+    headers, rows = trend_table(report)
+    if rows:
+        parts.append("<h2>Form at your usual pace, by week</h2>" + _table(headers, rows))
     if report.since:
         rows = []
         for c in report.comparisons:
@@ -82,6 +111,7 @@ def render_html(report: ProgressReport, png: bytes) -> str:
     parts.append(f"<p class='muted'>Heart-rate anchors: max {report.anchors.max_bpm:.0f}, resting"
                  f" {report.anchors.resting_bpm:.0f}, easy up to {report.easy_max_hr_bpm:.0f} bpm"
                  + (f" (estimated: {', '.join(report.anchors.estimated)})" if report.anchors.estimated else "")
-                 + ". Load is Banister TRIMP; the ramp is the 7:28-day exponentially weighted acute:chronic ratio.</p>")
+                 + ". Load is Banister TRIMP (1 h at threshold = 100); the ramp is the last 7 days' load over"
+                 " that of the 28 days before them.</p>")
     parts.append("</body></html>")
     return "".join(parts)

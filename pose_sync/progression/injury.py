@@ -47,7 +47,9 @@ class InjuryReport:
 
 
 def build_injury(analyses: Sequence[RunAnalysis], body: BodyContext, config: Config, today: date,
-                 first_week: date, heart_ramp: RampState | None) -> InjuryReport:
+                 first_week: date, heart_ramp: RampState | None, last_day: date | None = None) -> InjuryReport:
+    """``last_day``: the report's last day shown (today, or its last run's day when the window moved back)."""
+    shown_until = last_day or today
     history = tissue_history(analyses, config, until=today, gear=body.gear, gear_names=body.gear_names,
                              drills=body.drills)
     day = history.on(today)
@@ -57,9 +59,9 @@ def build_injury(analyses: Sequence[RunAnalysis], body: BodyContext, config: Con
     for run, load in history.run_loads:
         monday = week_start(run.start_time.date())
         by_week[monday] = by_week.get(monday, 0.0) + load
-    pain = tuple(p for p in body.pain if first_week <= p.day <= today)
+    pain = tuple(p for p in body.pain if first_week <= p.day <= shown_until)
     weeks = []
-    for monday in weeks_between(first_week, today):
+    for monday in weeks_between(first_week, shown_until):
         end = history.on(min(monday + timedelta(days=6), today))
         scores = [p.score for p in pain if week_start(p.day) == monday]
         weeks.append(TissueWeek(
@@ -81,6 +83,6 @@ def build_injury(analyses: Sequence[RunAnalysis], body: BodyContext, config: Con
         for week in plan.weeks[-2:]:
             if week.exceeded:
                 warnings.append(f"minimalist shoe {plan.label}, week of {week.week}: {week.why}")
-    in_window = tuple(d for d in history.days if d.day >= first_week)
+    in_window = tuple(d for d in history.days if first_week <= d.day <= shown_until)
     return InjuryReport(in_window, tuple(weeks), heart_ramp, tissue, ramp, binding_note(heart_ramp, tissue), pain,
                         verdict, plans, tuple(warnings))

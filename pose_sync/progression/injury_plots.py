@@ -37,7 +37,10 @@ def plot_tissue(ax: Axes, report: ProgressReport, week_axis) -> None:  # type: i
     ramp = ax.twinx()
     settled = report.history_start + timedelta(days=CHRONIC_DAYS // 2) if report.history_start else report.today
     days = [d for d in injury.tissue_days if d.acwr is not None and d.day >= settled]
-    ramp.plot(_x(d.day for d in days), [d.acwr or 0.0 for d in days], color=TISSUE_RAMP, label="tissue ramp")
+    from pose_sync.progression.plots import RAMP_GAP_DAYS, _broken  # the same rule: no line across a gap
+
+    xs, ys = _broken([d.day for d in days], [d.acwr or 0.0 for d in days], RAMP_GAP_DAYS)
+    ramp.plot(xs, ys, color=TISSUE_RAMP, label="tissue ramp")
     state = injury.tissue_ramp
     if state is not None:
         ramp.axhline(state.caution, color="#e6a800", linestyle="--", linewidth=1)
@@ -73,6 +76,7 @@ def plot_shoes(ax: Axes, report: ProgressReport, week_axis) -> None:  # type: ig
     if not plans:
         ax.text(0.5, 0.5, "no minimalist shoes in use\n(mark them in [shoes] minimalist)", ha="center",
                 va="center", transform=ax.transAxes)
+        ax.set_yticks([])   # no data: no meaningless 0-1 axis
         ax.set_title("Minimalist shoes: allowance vs actual", fontsize=10)
         week_axis(ax, report)
         return

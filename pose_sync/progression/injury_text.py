@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from pose_sync.progression.injury import InjuryReport, TissueWeek
 from pose_sync.progression.load import RampState
+from pose_sync.progression.text import WeekGap, week_lines
 from pose_sync.progression.transition import ShoeTransition
 
 
@@ -23,6 +25,11 @@ def ramp_words(injury: InjuryReport) -> str:
     if injury.binding:
         line += f": {injury.binding}"
     return line
+
+
+def tissue_lines(weeks: Sequence[TissueWeek]) -> list[TissueWeek | WeekGap]:
+    """The tissue weeks to show: stretches without load or pain as one line (as the report's weeks)."""
+    return week_lines(weeks, empty=lambda w: not w.load and w.pain_max is None)
 
 
 def tissue_cells(week: TissueWeek) -> list[str]:

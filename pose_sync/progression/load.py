@@ -54,6 +54,7 @@ import numpy as np
 
 from pose_sync.config import Config
 from pose_sync.model import RunAnalysis
+from pose_sync.progression import counted
 
 ACUTE_DAYS = 7
 CHRONIC_DAYS = 28
@@ -288,6 +289,8 @@ def ramp_days(per_run: Sequence[tuple[RunAnalysis, float]], until: date | None =
 
 
 def load_history(runs: Sequence[RunAnalysis], config: Config, until: date | None = None) -> LoadHistory:
+    """Load of the runs that count (fragments and implausible totals are left out: ``progression.counted``)."""
+    runs = [r for r in runs if counted.counts(r)]
     hr = anchors(runs, config)
     threshold = threshold_speed_mps(runs, config)
     per_run = tuple((r, run_load(r, hr, threshold, config.athlete.sex)) for r in runs)

@@ -6,12 +6,18 @@ lines, and the weekly easy/hard split against the 80 % target. With the
 injury-aware part (:mod:`pose_sync.progression.injury_plots`): tissue load
 and its ramp with pain markers beside the heart-rate ramp, and each
 minimalist shoe's allowance against what was run.
+
+Dates carry the year wherever it changes (matplotlib's concise date
+format); lines are broken where the history has a gap, so a line never
+joins two runs years apart; a panel with nothing to show says so instead
+of drawing empty axes.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,7 +34,9 @@ from pose_sync.progression.report import ProgressReport  # noqa: E402
 from pose_sync.progression.trends import MetricTrend  # noqa: E402
 
 COLOURS = {"cadence": "#1f77b4", "contact": "#d62728", "vo": "#2ca02c", "vr": "#9467bd", "load": "#7f7f7f",
-           "acwr": "#ff7f0e", "easy": "#8fbc8f", "hard": "#cd5c5c"}
+           "acwr": "#ff7f0e", "easy": "#4c9be8", "hard": "#d1495b"}   # easy/hard: blue and red, apart for every eye
+TREND_GAP_DAYS = 21   # weekly points further apart than this are not joined by a line
+RAMP_GAP_DAYS = 1     # the ramp is daily: any missing day breaks its line
 
 
 def _x(days: Iterable[date]) -> Any:
@@ -36,16 +44,45 @@ def _x(days: Iterable[date]) -> Any:
     return mdates.date2num(list(days))
 
 
+def _broken(days: Sequence[date], values: Sequence[float], gap_days: int) -> tuple[list[float], list[float]]:
+    """x and y with a NaN wherever consecutive days are more than ``gap_days`` apart (matplotlib breaks the line)."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for i, (day, value) in enumerate(zip(days, values, strict=True)):
+        if i and (day - days[i - 1]).days > gap_days:
+            xs.append(math.nan)
+            ys.append(math.nan)
+        xs.append(float(mdates.date2num(day)))
+        ys.append(value)
+    return xs, ys
+
+
+def _bar_width(report: ProgressReport) -> float:
+    """Five days wide (a week's bar with a gap), wider on a long span so a bar stays visible."""
+    return max(5.0, (report.last_day - report.first_week).days / 150)
+
+
+def _nothing(ax: Axes, text: str) -> None:
+    """A panel without data: the reason instead of meaningless axes."""
+    ax.set_yticks([])
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="#555")
+
+
 def _trend(report: ProgressReport, metric: str) -> MetricTrend:
     return next(t for t in report.trends if t.metric == metric)
 
 
 def _week_axis(ax: Axes, report: ProgressReport) -> None:
-    ax.set_xlim(*_x([report.first_week - timedelta(days=4), report.today + timedelta(days=4)]))
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=7))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    ax.set_xlim(*_x([report.first_week - timedelta(days=4), report.last_day + timedelta(days=4)]))
+    locator = mdates.AutoDateLocator(maxticks=7)
+    ax.xaxis.set_major_locator(locator)
+    # the year on every tick where it changes (and on month ticks), so "01 Jan" never stands alone
+    formats = ["%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M", "%S"]
+    zero_formats = ["", "%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M"]
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False, formats=formats,
+                                                             zero_formats=zero_formats))
     ax.grid(alpha=0.3)
-    if report.since and report.first_week <= report.since <= report.today:
+    if report.since and report.first_week <= report.since <= report.last_day:
         ax.axvline(_x([report.since])[0], color="black", linestyle=":", linewidth=1)
 
 
@@ -65,26 +102,44 @@ def _plot_pair(ax: Axes, report: ProgressReport, left: tuple[str, str, str], rig
             continue
         axis = ax if side == "left" else ax.twinx()
         empty = False
-        axis.plot(_x(w.week for w in trend.weeks), [w.value for w in trend.weeks], marker="o", color=colour,
-                  label=label)
+        xs, ys = _broken([w.week for w in trend.weeks], [w.value for w in trend.weeks], TREND_GAP_DAYS)
+        axis.plot(xs, ys, marker="o", color=colour, label=label)
         axis.set_ylabel(label, color=colour)
         axis.tick_params(axis="y", colors=colour)
     band = _trend(report, left[0]).reference_band_mps or _trend(report, right[0]).reference_band_mps
     ax.set_title(f"{title} at {_pace(band)}", fontsize=10)
     _week_axis(ax, report)
     if empty:
-        ax.text(0.5, 0.5, "no running dynamics in this period", ha="center", va="center", transform=ax.transAxes)
+        _nothing(ax, "no running dynamics in this period\n(cadence, contact time and bounce come from the watch"
+                     " or a foot or chest sensor)")
 
 
 def _plot_load(ax: Axes, report: ProgressReport) -> None:
-    ax.bar(_x(w.week + timedelta(days=3) for w in report.weeks), [w.load for w in report.weeks], width=5,
+    bound = report.injury is not None and report.ramp is not None and report.ramp.load == "heart-rate" \
+        and report.ramp.level in ("caution", "danger") and report.injury.tissue_ramp is not None
+    ax.set_title("Weekly heart-rate load (bars) and ramp (line)" + (" (binds)" if bound else ""), fontsize=10)
+    _week_axis(ax, report)
+    if not any(w.load for w in report.weeks):
+        _nothing(ax, "no training load in this period")
+        return
+    ax.bar(_x(w.week + timedelta(days=3) for w in report.weeks), [w.load for w in report.weeks],
+           width=_bar_width(report),
            color=COLOURS["load"], alpha=0.5, label="weekly load (TRIMP)")
     ax.set_ylabel("weekly load")
     ramp = ax.twinx()
     # The ratio means nothing until the chronic window has some history behind it.
     settled = report.history_start + timedelta(days=CHRONIC_DAYS // 2) if report.history_start else report.today
     days = [d for d in report.days if d.acwr is not None and d.day >= settled]
-    ramp.plot(_x(d.day for d in days), [d.acwr or 0.0 for d in days], color=COLOURS["acwr"], label="ramp")
+    if not days:
+        ramp.set_yticks([])
+        level = next((w.ramp_level for w in reversed(report.weeks) if w.ramp_level), None)
+        why = {"returning": "returning after a break, no ratio until a new baseline (3 weeks)",
+               "break": "a break from running, no ratio"}.get(level or "", "building history: a ratio needs 3 weeks")
+        ramp.text(0.5, 0.92, f"ramp: {why}", ha="center",
+                  va="center", transform=ramp.transAxes, color="#555", fontsize=9)
+        return
+    xs, ys = _broken([d.day for d in days], [d.acwr or 0.0 for d in days], RAMP_GAP_DAYS)
+    ramp.plot(xs, ys, color=COLOURS["acwr"], label="ramp")
     if report.ramp:
         ramp.axhline(report.ramp.caution, color="#e6a800", linestyle="--", linewidth=1,
                      label=f"caution {report.ramp.caution:.2f}")
@@ -94,18 +149,20 @@ def _plot_load(ax: Axes, report: ProgressReport) -> None:
         ramp.set_ylim(0, min(top, 4))
         ramp.legend(loc="upper left", fontsize=8)
     ramp.set_ylabel("ramp (acute:chronic)", color=COLOURS["acwr"])
-    bound = report.injury is not None and report.ramp is not None and report.ramp.load == "heart-rate" \
-        and report.ramp.level in ("caution", "danger") and report.injury.tissue_ramp is not None
-    ax.set_title("Weekly heart-rate load (bars) and ramp (line)" + (" (binds)" if bound else ""), fontsize=10)
-    _week_axis(ax, report)
 
 
 def _plot_intensity(ax: Axes, report: ProgressReport) -> None:
     weeks = [w for w in report.weeks if w.easy_share is not None]
+    if not weeks:
+        ax.set_title("Easy / hard split", fontsize=10)
+        _week_axis(ax, report)
+        _nothing(ax, "no heart rate or pace to split easy from hard")
+        return
     easy = [100 * (w.easy_share or 0) for w in weeks]
     centres = _x(w.week + timedelta(days=3) for w in weeks)
-    ax.bar(centres, easy, width=5, color=COLOURS["easy"], label="easy")
-    ax.bar(centres, [100 - e for e in easy], bottom=easy, width=5,
+    width = _bar_width(report)
+    ax.bar(centres, easy, width=width, color=COLOURS["easy"], label="easy")
+    ax.bar(centres, [100 - e for e in easy], bottom=easy, width=width,
            color=COLOURS["hard"], label="hard")
     ax.axhline(80, color="black", linestyle="--", linewidth=1)
     ax.set_ylim(0, 100)
@@ -131,7 +188,7 @@ def figure_png(report: ProgressReport, dpi: int = 110) -> bytes:
         plot_shoes(axes[2][1], report, _week_axis)
     else:
         _plot_intensity(axes[1][1], report)
-    end = report.today
+    end = report.last_day
     fig.suptitle(f"pose-sync progression, {report.first_week:%d %b %Y} to {end:%d %b %Y}"
                  + (f"  (dotted line: {report.since})" if report.since else ""), fontsize=12)
     buffer = io.BytesIO()

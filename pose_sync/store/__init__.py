@@ -156,7 +156,9 @@ class Store:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as exc:
-            raise ConfigError(f"cannot open the store at {db_path}: {exc}") from exc
+            raise ConfigError(f"cannot open the store at {db_path}: {exc}",
+                              hint="a read-only data folder? `pose-sync report` and `doctor` work on one;"
+                                   " import, sync and rescore need to write to it") from exc
         conn.row_factory = sqlite3.Row
         store = cls(data_dir, conn)
         store._migrate()
@@ -169,18 +171,27 @@ class Store:
         The same pipeline runs on it and shows exactly what a real run would do,
         while the data folder, the store and the cursors stay byte for byte as they were.
         """
-        data_dir = Path(data_dir).expanduser()
+        data_dir = Path(data_dir).expanduser().absolute()   # a relative --data-dir has no file URI
         db_path = data_dir / DB_NAME
         memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         if db_path.exists():
-            try:
-                source = sqlite3.connect(db_path, timeout=30.0)  # read only; closing it leaves no -wal behind
+            problem: sqlite3.Error | None = None
+            # as usual first (sees a running sync's last commits); then read-only; then, in a folder nobody can
+            # write to (a backup, a read-only mount), immutable: SQLite cannot even make its shared-memory file there
+            for target, uri in ((str(db_path), False), (f"{db_path.as_uri()}?mode=ro", True),
+                                (f"{db_path.as_uri()}?immutable=1", True)):
                 try:
-                    source.backup(memory)
-                finally:
-                    source.close()
-            except sqlite3.Error as exc:
-                raise ConfigError(f"cannot read the store at {db_path}: {exc}") from exc
+                    source = sqlite3.connect(target, timeout=30.0, uri=uri)  # closing it leaves no -wal behind
+                    try:
+                        source.backup(memory)
+                    finally:
+                        source.close()
+                    problem = None
+                    break
+                except sqlite3.Error as exc:
+                    problem = exc
+            if problem is not None:
+                raise ConfigError(f"cannot read the store at {db_path}: {problem}") from problem
         return cls._in_memory(data_dir, memory)
 
     def scratch_copy(self) -> Store:

@@ -96,7 +96,7 @@ def test_import_batch_goes_on_after_failures(tmp_path, data_dir, capsys):
     broken.write_bytes(b"this is not a FIT file at all")
     code, out, err = run_cli(["import", str(broken), str(tmp_path / "missing.fit"), str(sample(RUN))], capsys)
     assert code == 1
-    assert f"error: {broken}: not a FIT file" in err
+    assert f"error: {broken}: not a FIT file" in err  # text, not a damaged FIT file
     assert "missing.fit: no such file or folder" in err
     assert "1 run(s) analysed" in err and "2 failed" in err
     assert "Traceback" not in out + err

@@ -105,7 +105,7 @@ class GarminSession:
         if self._garmin is None:
             quiet_library()
             if register_tokens(self.folder) is None:
-                raise AuthError("garmin", "garmin: not connected yet")
+                raise AuthError("garmin", "garmin: not connected yet", never_connected=True)
             garmin = Garmin()
             try:
                 garmin.login(tokenstore=str(self.folder))  # resumes: socialProfile + user-settings, no sign-in

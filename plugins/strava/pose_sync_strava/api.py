@@ -56,7 +56,7 @@ class StravaApi:
     def client(self) -> Client:
         tokens = self.tokens.load()
         if tokens is None:
-            raise AuthError("strava", "strava: not connected yet")
+            raise AuthError("strava", "strava: not connected yet", never_connected=True)
         if tokens.expires_soon():
             tokens = self.refresh(tokens)
         if self._client is None or self._client.access_token != tokens.access_token:

@@ -272,5 +272,6 @@ def test_rate_limited_is_never_a_silent_sleep(strava):
 
 def test_get_activity_without_tokens_says_how_to_connect(strava):
     (strava.data_dir / "tokens" / "strava.json").unlink()
-    with pytest.raises(AuthError, match="run `pose-sync auth strava` again"):
+    with pytest.raises(AuthError, match="run `pose-sync auth strava` to connect") as info:
         strava.connector().get_activity("101")
+    assert "again" not in str(info.value)  # never connected: nothing to do "again"
