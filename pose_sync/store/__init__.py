@@ -125,6 +125,24 @@ class LedgerEntry:
     written_at: str
 
 
+def _set_wal(conn: sqlite3.Connection, patience_s: float = 30.0) -> None:
+    """Switch a connection to WAL, waiting for others that are doing the same.
+
+    Changing the journal mode takes an exclusive lock, and SQLite answers
+    "database is locked" at once instead of calling the busy handler when
+    several connections open a new store together; so wait here.
+    """
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class Store:
     """Runs, their sources, raw files, cursors and the write-back ledger."""
 
@@ -152,7 +170,7 @@ class Store:
             conn = sqlite3.connect(db_path, timeout=30.0, isolation_level=None, check_same_thread=False)
             if new:
                 os.chmod(db_path, 0o600)
-            conn.execute("PRAGMA journal_mode=WAL")
+            _set_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as exc:
