@@ -66,7 +66,7 @@ def _finite(values: np.ndarray | None, i: int) -> float | None:
 
 def write_fit(columns: Mapping[str, np.ndarray], start: datetime, *, sport: str = "running",
               sub_sport: str = "generic", stryd: bool = False, gps: bool = False,
-              session_avg_speed: float | None = None) -> bytes:
+              session_avg_speed: float | None = None, session_fields: Mapping[str, object] | None = None) -> bytes:
     """A FIT activity file from 1 Hz ``columns`` (our channel names and units).
 
     ``columns`` needs ``speed_mps`` and ``distance_m``; every other channel
@@ -78,6 +78,7 @@ def write_fit(columns: Mapping[str, np.ndarray], start: datetime, *, sport: str 
     session fields 222/223, the way an HRM 600 run is recorded). With ``stryd`` power and ground time
     go into Stryd-style developer fields and no native dynamics are written.
     ``gps`` adds positions along the route (and temperature), as a watch does.
+    ``session_fields`` overrides or adds session message fields (FIT SDK names and units).
     """
     speed = np.asarray(columns["speed_mps"], dtype=float)
     distance = np.asarray(columns["distance_m"], dtype=float)
@@ -152,6 +153,7 @@ def write_fit(columns: Mapping[str, np.ndarray], start: datetime, *, sport: str 
                          ("step_speed_loss_pct", "avg_step_speed_loss_percent")):
         if channel in col and np.isfinite(col[channel]).any() and not stryd:
             session[key] = float(np.nanmean(col[channel]))   # the device's own session average
+    session.update(session_fields or {})
     enc.write_mesg(session)
     enc.write_mesg({"mesg_num": MESG["ACTIVITY"], "timestamp": end, "num_sessions": 1, "type": "manual",
                     "event": "activity", "event_type": "stop", "total_timer_time": float(n)})

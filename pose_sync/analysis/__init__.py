@@ -8,16 +8,19 @@ Bump :data:`ANALYSIS_VERSION` whenever a change alters any number, so that
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import numpy as np
 
-from pose_sync.analysis import averaging, form, grade
+from pose_sync.analysis import averaging, form, grade, plausibility
 from pose_sync.analysis import economy as economy_mod
 from pose_sync.analysis.segments import clean, segment
 from pose_sync.analysis.speed_curve import PRIOR, SpeedCurves
 from pose_sync.errors import InputError
 from pose_sync.model import Activity, RunAnalysis, Samples
 
-ANALYSIS_VERSION = 3   # 3: step speed loss (record fields 146/147) read and scored
+ANALYSIS_VERSION = 4   # 3: step speed loss (record fields 146/147) read and scored; 4: glitched values dropped
 
 _CHANNELS = (
     "speed_mps", "heart_rate_bpm", "cadence_spm", "stance_time_ms", "stance_time_balance_pct",
@@ -63,10 +66,19 @@ def analyse_run(activity: Activity, curves: SpeedCurves = PRIOR) -> RunAnalysis:
     samples = activity.samples
     if len(samples) < 2:
         raise InputError(f"{activity.source.label()}: too few samples to analyse ({len(samples)})")
+    # A glitched record or session value is dropped before anything is computed from it.
+    screened = plausibility.screen(samples, activity.device_summary, activity.source.label())
+    shift = screened.start_shift_s
+    activity = replace(activity, samples=screened.samples, device_summary=screened.summary,
+                       start_time=activity.start_time + timedelta(seconds=shift),
+                       timer_pauses=tuple((a - shift, b - shift) for a, b in activity.timer_pauses))
+    samples = activity.samples
+    if len(samples) < 2:
+        raise InputError(f"{activity.source.label()}: too few plausible samples to analyse ({len(samples)})")
 
     channels = {name: clean(samples, name) for name in _CHANNELS}
     seg = segment(samples, activity.timer_pauses)
-    warnings = list(activity.warnings)
+    warnings = list(activity.warnings) + list(screened.warnings)
     moving_w = np.where(seg.moving, seg.weight_s, 0.0)
 
     moving_s = seg.seconds(seg.moving)

@@ -24,7 +24,9 @@ def command(app: App, paths: tuple[str, ...], as_json: bool) -> None:
     ground contact, bounce and balance with runners AT YOUR PACE, how form
     drifted late in the run, and economy (speed per heartbeat) when there is
     heart rate or power. Rides, swims, walks and workout files are skipped
-    with a reason; damaged files are analysed as far as they can be read.
+    with a reason; damaged files are analysed as far as they can be read,
+    and values no runner can produce (a glitched record: 40,000 km, 500 spm)
+    are dropped with a warning, never averaged in.
 
     \b
     Examples:

@@ -34,8 +34,10 @@ def decode_tables(data: bytes) -> FitTables:
         return decode_fast(data)
     except FastPathUnsupported as reason:
         log.debug("fast path declined (%s); decoding with fitparse", reason)
-    except Exception:  # a fast-path bug must cost speed, never a run: fitparse decides
-        log.warning("fast FIT decoder failed unexpectedly; decoding with fitparse", exc_info=True)
+    except Exception as exc:  # a fast-path bug must cost speed, never a run: fitparse decides
+        # One line for the user; the traceback only with --debug (it is a bug report, not their problem).
+        log.warning("fast FIT decoder failed unexpectedly (%s: %s); decoding with fitparse", type(exc).__name__, exc)
+        log.debug("fast FIT decoder failure", exc_info=True)
     return decode_reference(data)
 
 

@@ -83,16 +83,29 @@ class _Walk:
     profile: int = 2100
 
 
-def _definition(data: bytes, p: int, header: int, index: int, at_message: int) -> tuple[_Definition, int]:
-    big = data[p + 2] == 1
+def _definition(data: bytes, p: int, header: int, index: int, at_message: int,
+                end: int) -> tuple[_Definition, int]:
+    if p + 6 > end:
+        raise FastPathUnsupported("a definition runs past the end of the data")
+    # The architecture byte: the FIT protocol defines 0 (little-endian) and 1 (big-endian) and nothing
+    # else; fitparse (base.py, _parse_definition_message) and the Garmin FIT SDK's own decoder
+    # (garmin_fit_sdk/decoder.py: "LITTLE if architecture == 0 else BIG") read every other value as
+    # big-endian, and so do we.
+    big = data[p + 2] != 0
     global_num, count = struct.unpack_from(">HB" if big else "<HB", data, p + 3)
     q = p + 6
+    if q + 3 * count > end:
+        raise FastPathUnsupported("a definition runs past the end of the data")
     fields = [(data[q + 3 * i], data[q + 3 * i + 1], data[q + 3 * i + 2]) for i in range(count)]
     q += 3 * count
     dev_fields: list[tuple[int, int, int]] = []
     if header & 0x20:
+        if q >= end:
+            raise FastPathUnsupported("a definition runs past the end of the data")
         dev_count = data[q]
         q += 1
+        if q + 3 * dev_count > end:
+            raise FastPathUnsupported("a definition runs past the end of the data")
         dev_fields = [(data[q + 3 * i], data[q + 3 * i + 1], data[q + 3 * i + 2]) for i in range(dev_count)]
         q += 3 * dev_count
     size = sum(f[1] for f in fields) + sum(f[1] for f in dev_fields)
@@ -148,7 +161,7 @@ def _walk_messages(data: bytes, p: int, end: int, walk: _Walk) -> None:
             add_pos(p + 1)
             p += 1 + sizes[slot]
         elif header & 0x40:
-            definition, p = _definition(data, p, header, len(definitions), len(message_def))
+            definition, p = _definition(data, p, header, len(definitions), len(message_def), end)
             definitions.append(definition)
             local[header & 0x0F] = definition.index
             sizes[header & 0x0F] = definition.size
@@ -187,8 +200,18 @@ def _metadata(data: bytes, walk: _Walk, message_def: np.ndarray) -> FitTables:
     return tables
 
 
-def _developer_fields(walk: _Walk, message_def: np.ndarray, meta: FitTables) -> dict[tuple[int, int], Any]:
-    """Developer field descriptions in force at each definition, keyed (definition index, field number)."""
+def _whole_number(message: dict[str, Any], name: str) -> int:
+    """A developer registry key as fitparse reads it (its raw value); anything but one integer declines."""
+    value = message.get(name)
+    if not isinstance(value, int):
+        raise FastPathUnsupported(f"{name} is {value!r}, not one number")
+    return value
+
+
+def _developer_fields(walk: _Walk, message_def: np.ndarray,
+                      meta: FitTables) -> dict[tuple[int, int, int], Any]:
+    """Developer field descriptions in force at each definition,
+    keyed (definition index, developer data index, field number)."""
     ids = meta.messages.get("developer_data_id", [])
     descriptions = meta.messages.get("field_description", [])
     id_num, desc_num = MESSAGE_NUMBERS["developer_data_id"], MESSAGE_NUMBERS["field_description"]
@@ -204,23 +227,27 @@ def _developer_fields(walk: _Walk, message_def: np.ndarray, meta: FitTables) -> 
         if definition.dev_fields:
             events.append((definition.at_message, 0, "def", {"index": definition.index}))
     events.sort(key=lambda e: (e[0], e[1]))
-    registry: dict[int, dict[int, dict[str, Any]]] = {}
-    resolved: dict[tuple[int, int], Any] = {}
+    registry: dict[int | None, dict[int, dict[str, Any]]] = {}
+    resolved: dict[tuple[int, int, int], Any] = {}
     for _, _, kind, message in events:
         if kind == "id":
-            registry[int(message.get("developer_data_index", 0))] = {}
+            # fitparse registers an id without an index under None, which no field can refer to
+            missing = message.get("developer_data_index") is None
+            registry[None if missing else _whole_number(message, "developer_data_index")] = {}
         elif kind == "field":
-            index = int(message.get("developer_data_index", -1))
+            index = _whole_number(message, "developer_data_index")
             if index not in registry:
                 raise FastPathUnsupported("developer field description before its developer id")
-            registry[index][int(message.get("field_definition_number", -1))] = message
+            registry[index][_whole_number(message, "field_definition_number")] = message
         else:
             definition = walk.definitions[message["index"]]
             for number, _, dev_index in definition.dev_fields:
                 found = registry.get(dev_index, {}).get(number)
                 if found is None:
                     raise FastPathUnsupported("developer field without a description")
-                resolved[(definition.index, number)] = found
+                # Two developer apps (Stryd and a Connect IQ field, say) may both number a field 0:
+                # a description is only found by its developer data index and its number together.
+                resolved[(definition.index, dev_index, number)] = found
     return resolved
 
 
@@ -288,11 +315,16 @@ def _accumulate(raw: np.ndarray, valid: np.ndarray, message_index: np.ndarray, r
 
 
 def _columns(definition: _Definition, block: np.ndarray, message_index: np.ndarray,
-             walk: _Walk, dev_fields: dict[tuple[int, int], Any]) -> Iterator[_Column]:
+             walk: _Walk, dev_fields: dict[tuple[int, int, int], Any]) -> Iterator[_Column]:
     """The contributions of one record definition, in the order fitparse emits them per message."""
     message_type = MESSAGE_TYPES[RECORD]
     order = ">" if definition.big_endian else "<"
     offset = 0
+    numbers = [f[0] for f in definition.fields]
+    if len(set(numbers)) != len(numbers):
+        # fitparse reads every copy, and an accumulating field (cycles -> total_cycles) accumulates
+        # once per copy; its reading is the reference, so it reads such a file.
+        raise FastPathUnsupported("a record definition lists a field twice")
     layout: list[tuple[int, int, Any, int]] = []  # (field number, offset, base type, count)
     for number, size, base_id in definition.fields:
         base = BASE_TYPES.get(base_id, BASE_TYPE_BYTE)
@@ -327,8 +359,8 @@ def _columns(definition: _Definition, block: np.ndarray, message_index: np.ndarr
         values = _scaled(values, profile.scale, profile.offset)
         values, strings = _processed(values, profile.type.name, strings)
         yield _Column(profile.name, np.where(strings, np.nan, values), ~strings, profile.units)
-    for number, size, _ in definition.dev_fields:
-        description = dev_fields[(definition.index, number)]
+    for number, size, dev_index in definition.dev_fields:
+        description = dev_fields[(definition.index, dev_index, number)]
         yield _dev_column(description, block, offset, size, order)
         offset += size
 
@@ -480,7 +512,7 @@ def _compressed_timestamps(walk: _Walk, message_def: np.ndarray, message_pos: np
 
 
 def _records(data: bytes, walk: _Walk, message_def: np.ndarray, message_pos: np.ndarray,
-             dev_fields: dict[tuple[int, int], Any]) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+             dev_fields: dict[tuple[int, int, int], Any]) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     record_defs = [d for d in walk.definitions if d.global_num == RECORD]
     if not record_defs:
         return {}, {}
@@ -522,6 +554,8 @@ def _records(data: bytes, walk: _Walk, message_def: np.ndarray, message_pos: np.
 
 def decode_fast(data: bytes) -> FitTables:
     """Decode with the columnar fast path; raises FastPathUnsupported when fitparse must do it."""
+    if not data:
+        raise FastPathUnsupported("an empty file")
     walk = _walk(data)
     message_def = np.asarray(walk.message_def, dtype=np.int64)
     message_pos = np.asarray(walk.message_pos, dtype=np.int64)
@@ -539,5 +573,5 @@ def decode_fast(data: bytes) -> FitTables:
         messages={k: v for k, v in meta.messages.items() if k in META_MESSAGES},
     )
     ts = records.get("timestamp")
-    tables.relative_time = ts is not None and len(ts) > 0 and bool(np.nanmax(ts) < RELATIVE_TIME_LIMIT)
+    tables.relative_time = ts is not None and bool(np.isfinite(ts).any()) and bool(np.nanmax(ts) < RELATIVE_TIME_LIMIT)
     return tables

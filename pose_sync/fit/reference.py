@@ -16,6 +16,7 @@ Two fitparse behaviours are handled here rather than downstream:
 from __future__ import annotations
 
 import io
+import struct
 import threading
 from typing import Any
 
@@ -30,25 +31,41 @@ from pose_sync.fit.tables import META_MESSAGES, UNDOCUMENTED_FIELDS, FitTables
 FIT_EPOCH_OFFSET_S = 631065600  # 1989-12-31T00:00:00Z in Unix seconds
 RELATIVE_TIME_LIMIT = 0x10000000  # FIT date_time values below this are device-relative
 
+EMPTY = "not a FIT file: it is empty (0 bytes)"
+
 _DEV_REGISTRY_LOCK = threading.Lock()
 
 
 class _EpochSeconds(FitFileDataProcessor):
-    """Keep timestamps as numbers: Unix seconds, or the raw relative value."""
+    """Keep timestamps as numbers: Unix seconds, or the raw relative value.
+
+    A damaged definition can make a time field an array (a tuple of values);
+    that is no time, so it is left as it is and reads as no value (NaN)
+    downstream, like any other array-valued field, instead of stopping the file.
+    """
 
     def process_type_date_time(self, field_data: Any) -> None:
         value = field_data.value
-        if value is not None and value >= RELATIVE_TIME_LIMIT:
+        if isinstance(value, (int, float)) and value >= RELATIVE_TIME_LIMIT:
             field_data.value = float(value + FIT_EPOCH_OFFSET_S)
 
     def process_type_local_date_time(self, field_data: Any) -> None:
         value = field_data.value
-        if value is not None:
+        if isinstance(value, (int, float)):
             field_data.value = float(value + FIT_EPOCH_OFFSET_S)
+
+    def process_type_localtime_into_day(self, field_data: Any) -> None:
+        if isinstance(field_data.value, int):
+            super().process_type_localtime_into_day(field_data)
 
 
 def describe_fit_error(exc: BaseException) -> str:
-    """One line a user can act on, for each way fitparse reports a broken file."""
+    """One line a user can act on, for each way fitparse reports a broken file.
+
+    Damage fitparse does not anticipate (an array where it expects one number,
+    a struct it cannot unpack) surfaces as a plain Python error inside it; that
+    is the same break in the file and is described the same way.
+    """
     if isinstance(exc, FitEOFError):
         return "truncated FIT file (it ends in the middle of a message)"
     if isinstance(exc, FitCRCError):
@@ -83,6 +100,13 @@ def decode_reference(data: bytes, keep: frozenset[str] = META_MESSAGES, check_cr
     file it builds itself).
     """
     tables = FitTables()
+    if not data:
+        tables.error = EMPTY
+        return tables
+    if len(data) < 12 or data[8:12] != b".FIT":
+        tables.error = (f"not a FIT file: {len(data)} bytes, shorter than a FIT file header" if len(data) < 12
+                        else 'not a FIT file: its header lacks the ".FIT" signature')
+        return tables
     columns: dict[str, list[float]] = {}
     n_records = 0
     relative = False
@@ -137,14 +161,15 @@ def decode_reference(data: bytes, keep: frozenset[str] = META_MESSAGES, check_cr
                         elif (named := _undocumented(name, fd)) is not None and np.isfinite(_number(fd.value)):
                             values.setdefault(named[0], _number(fd.value) / named[1])
                     tables.messages.setdefault(name, []).append(values)
-        except (FitParseError, OSError, EOFError, ValueError, KeyError, IndexError) as exc:
+        except (FitParseError, OSError, EOFError, ValueError, KeyError, IndexError, TypeError, struct.error,
+                ArithmeticError) as exc:
             tables.error = describe_fit_error(exc)
         finally:
             fit_records.DEV_TYPES.clear()
 
     tables.records = {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}
     ts = tables.records.get("timestamp")
-    if ts is not None and len(ts) and np.nanmax(ts) < RELATIVE_TIME_LIMIT:
+    if ts is not None and np.isfinite(ts).any() and np.nanmax(ts) < RELATIVE_TIME_LIMIT:
         relative = True
     tables.relative_time = relative
     return tables

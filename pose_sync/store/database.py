@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +41,30 @@ def sqlite_engine(path: Path) -> Engine:
     """One new sqlite3 connection per store (they are not shared across threads), WAL and foreign keys on."""
     def connect() -> sqlite3.Connection:
         conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
+        _set_wal(conn)
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         return conn
 
     return sa.create_engine("sqlite://", creator=connect, poolclass=NullPool)
+
+
+def _set_wal(conn: sqlite3.Connection, patience_s: float = 30.0) -> None:
+    """Switch a connection to WAL, waiting for others that are doing the same.
+
+    Changing the journal mode takes an exclusive lock, and SQLite answers
+    "database is locked" at once instead of calling the busy handler when
+    several connections open a new store together; so wait here.
+    """
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def memory_engine(conn: sqlite3.Connection) -> Engine:

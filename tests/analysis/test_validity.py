@@ -115,17 +115,17 @@ def test_a_return_after_six_weeks_off_says_returning_not_danger():
 
 
 @pytest.mark.slow
-def test_before_after_stays_calibrated_over_ten_runners():
-    """Ten seeds here (about 100 s); ``python -m bench validity`` runs more."""
+def test_before_after_stays_calibrated_over_twenty_runners():
+    """Twenty simulated runners, as the issue asks (about a minute)."""
     claims = {"cadence_spm": 0, "stance_time_ms": 0}
     found = {"cadence_spm": 0, "stance_time_ms": 0}
-    for seed in range(10):
+    for seed in range(20):
         unchanged, changed = checks.before_after(seed)
         for metric in claims:
             claims[metric] += checks.claimed(unchanged[metric])
             found[metric] += changed[metric]["verdict"] == "better"   # +6 spm, -15 ms: better, right sign
-    assert claims["cadence_spm"] <= 1 and claims["stance_time_ms"] <= 1, claims
-    assert found["cadence_spm"] >= 9 and found["stance_time_ms"] >= 9, found
+    assert claims["cadence_spm"] <= 2 and claims["stance_time_ms"] <= 2, claims
+    assert found["cadence_spm"] >= 16 and found["stance_time_ms"] >= 16, found
 
 
 def test_garmin_stamina_bands_do_not_follow_pace():

@@ -28,10 +28,13 @@ class FitWriter:
 
     def define(self, local: int, global_num: int, fields: list[tuple[int, int, int]],
                dev_fields: list[tuple[int, int, int]] = (), big_endian: bool = False,
-               dev_formats: list[str] = ()) -> FitWriter:
+               dev_formats: list[str] = (), architecture: int | None = None) -> FitWriter:
+        """``architecture`` writes another architecture byte than 0/1 (read as big-endian when not 0)."""
+        big_endian = big_endian or bool(architecture)
         order = ">" if big_endian else "<"
         header = 0x40 | local | (0x20 if dev_fields else 0)
-        self.body += struct.pack(order + "BBBHB", header, 0, 1 if big_endian else 0, global_num, len(fields))
+        arch = architecture if architecture is not None else 1 if big_endian else 0
+        self.body += struct.pack(order + "BBBHB", header, 0, arch, global_num, len(fields))
         for number, size, base in fields:
             self.body += bytes((number, size, base))
         formats = [f"{size // struct.calcsize(FORMATS[base])}{FORMATS[base]}" if base != 0x07 else f"{size}s"
