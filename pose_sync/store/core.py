@@ -482,6 +482,27 @@ class Store:
         else:
             self._insert_ignore(t.run_sources, values)
 
+    def forget_source(self, platform: str, remote_id: str) -> bool:
+        """An activity deleted on its platform: its copy, its pipeline state and its note checks go; the run
+        goes too unless another source (the watch's file, another platform) still has it. True if it had one."""
+        s, i = t.run_sources.c, t.sync_items.c
+        with self.transaction():
+            runs = [int(r[0]) for r in self._x(sa.select(s.run_id).where(
+                self._mine(t.run_sources), s.platform == platform, s.remote_id == remote_id))]
+            self._x(sa.delete(t.run_sources).where(self._mine(t.run_sources), s.platform == platform,
+                                                   s.remote_id == remote_id))
+            for table in (t.sync_items, t.note_checks, t.claims):
+                self._x(sa.delete(table).where(self._mine(table), table.c.platform == platform,
+                                               table.c.remote_id == remote_id))
+            for run_id in runs:
+                left = self.db.execute(sa.select(sa.func.count()).select_from(t.run_sources).where(
+                    self._mine(t.run_sources), s.run_id == run_id)).scalar()
+                if not left:
+                    self._x(sa.update(t.sync_items).where(self._mine(t.sync_items), i.run_id == run_id)
+                            .values(run_id=None))
+                    self._x(sa.delete(t.runs).where(self._mine(t.runs), t.runs.c.id == run_id))
+        return bool(runs)
+
     def run_quality(self, run_id: int) -> int:
         return int(self.db.execute(sa.select(t.runs.c.quality).where(self._mine(t.runs), t.runs.c.id == run_id))
                    .scalar_one())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import sqlalchemy as sa
 
 from pose_sync.notes.block import BEGIN, END
 from tests import pg
@@ -47,3 +48,17 @@ def test_a_worker_killed_mid_job_and_lost_connections_lose_and_double_nothing(qu
         # one note each: the athlete's words, then our block once (a note re-rendered because an earlier run
         # arrived meanwhile replaces the block, it never adds one)
         assert text.startswith("My own words.") and text.count(BEGIN) == 1 and text.count(END) == 1
+
+    # an activity deleted on Strava leaves the store (Strava's terms), the others stay
+    assert send_event(service.url, event(ATHLETE, ids[-1], "delete")).status_code == 200
+    engine = sa.create_engine(service.database_url.replace("postgresql://", "postgresql+psycopg://"))
+
+    def sources() -> set[str]:
+        with engine.connect() as db:
+            return {r[0] for r in db.exec_driver_sql("SELECT remote_id FROM run_sources WHERE platform = 'strava'")}
+
+    try:
+        service.wait_for(lambda: str(ids[-1]) not in sources(), what="the deleted activity to leave the store")
+        assert sources() == {str(a) for a in ids[:-1]}
+    finally:
+        engine.dispose()

@@ -74,5 +74,8 @@ def worker(concurrency: int | None) -> None:
         except (KeyboardInterrupt, SystemExit):
             return
         except Exception as problem:  # noqa: BLE001 - logged, and the worker starts again
-            log.warning("worker: stopped by %s; starting again in 1 s", type(problem).__name__)
-            time.sleep(1.0)
+            # after the stall limit, so the jobs the stopped worker had in hand count as stalled and are
+            # handed out again at the start
+            pause = jobs.STALLED_AFTER_S + 1.0
+            log.warning("worker: stopped by %s; starting again in %.0f s", type(problem).__name__, pause)
+            time.sleep(pause)

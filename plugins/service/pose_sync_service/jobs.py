@@ -7,7 +7,8 @@
   failures are retried with exponential backoff.
 * ``backfill_athlete``: lists a newly connected athlete's runs and queues each
   at its priority (recent before old; webhooks before both).
-* ``recheck_notes`` (every 10 minutes), ``poll_garmin`` (every 30),
+* ``forget_activity``: an activity deleted on Strava leaves the store (under the activity's job lock).
+* ``recheck_notes`` (every 10 minutes, one ``recheck_athlete`` job each), ``poll_garmin`` (every 30),
   ``retry_stalled`` (every minute: jobs of a worker that died, killed -9, go back to the queue),
   ``delete_athlete``.
 
@@ -137,6 +138,18 @@ async def backfill_athlete(context: JobContext, athlete_id: int) -> int:
                 athlete_id=athlete_id, activity_id=activity_id, aspect="create", event_time=None, updates={},
                 tier=tier)
     return len(todo)
+
+
+@app.task(name="forget_activity", retry=RETRY)
+async def forget_activity(athlete_id: int, activity_id: str) -> bool:
+    """An activity deleted on Strava: its Strava copy leaves the athlete's store (the run stays if a file has it)."""
+    import asyncio
+
+    def run() -> bool:
+        with current().athletes.store(athlete_id) as store:
+            return store.forget_source("strava", activity_id)
+
+    return await asyncio.to_thread(run)
 
 
 @app.task(name="delete_athlete", retry=RETRY)

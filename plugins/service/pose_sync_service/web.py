@@ -379,7 +379,13 @@ def receive() -> Any:
             return jsonify(status="deauthorized"), 200
         return jsonify(status="ignored"), 200
     updates = {str(k): str(v) for k, v in (event.get("updates") or {}).items()}
-    if event["aspect_type"] == "delete" or (event["aspect_type"] == "update" and set(updates) <= {
+    if event["aspect_type"] == "delete":  # their Strava data of it goes (Strava's terms)
+        with contextlib.suppress(jobs.AlreadyEnqueued):
+            jobs.task(jobs_app, "forget_activity", queueing_lock=f"forget:{athlete.id}:{event['object_id']}",
+                      lock=jobs.activity_lock(athlete.id, str(event["object_id"]))).defer(
+                athlete_id=athlete.id, activity_id=str(event["object_id"]))
+        return jsonify(status="queued"), 200
+    if (event["aspect_type"] == "update" and set(updates) <= {
             "title", "private", "visibility"}):
         return jsonify(status="ignored"), 200
     happened = event.get("event_time")
