@@ -243,11 +243,10 @@ class Store:
         return list(self.db.execute(statement).mappings())
 
     def _insert(self, table: sa.Table) -> Any:
-        if self._postgres:
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(table)
+        """The dialect's INSERT, which knows ON CONFLICT (both SQLite and PostgreSQL have it)."""
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        return postgresql.insert(table) if self._postgres else sqlite.insert(table)
 
     def _upsert(self, table: sa.Table, values: dict[str, Any], keys: list[str],
                 update: dict[str, Any] | None = None) -> None:

@@ -136,8 +136,8 @@ def upgrade() -> None:
         op.execute(f"INSERT INTO {table}_new (athlete_id, {listed}) SELECT 0, {listed} FROM {table}")
         op.drop_table(table)
         op.rename_table(f"{table}_new", table)
-    for name, (table, columns) in INDEXES.items():
-        op.create_index(name, table, columns)
+    for name, (table, indexed) in INDEXES.items():
+        op.create_index(name, table, indexed)
     op.create_table(
         "blob_data",
         _owner(),
