@@ -101,8 +101,9 @@ def create_app(service: Service) -> Flask:
     def headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.blueprint != "athlete" or not request.path.endswith("/report"):
-            response.headers.setdefault("X-Frame-Options", "DENY")
+        # the report is framed by the athlete's own page, nothing is framed by another site
+        framed = request.blueprint == "athlete" and request.path == "/me/report"
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN" if framed else "DENY")
         return response
 
     return app
