@@ -6,6 +6,7 @@ Skipped with one line when no PostgreSQL server runs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -112,7 +113,11 @@ def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Running
         current.cache_clear()
         jobs.apply_schema(database_url)
         app = create_web(Service(ServiceSettings.from_env()))
-        thread = threading.Thread(target=server.run, daemon=True)
+        def serve() -> None:
+            with contextlib.suppress(OSError):  # the listening socket closed at teardown under the loop
+                server.run()
+
+        thread = threading.Thread(target=serve, daemon=True)
         thread.start()
         running = RunningService(url, database_url, state, proxy, env, tmp_path)
         try:
