@@ -265,7 +265,7 @@ class Pipeline:
             first = outcomes[0] if outcomes else None
             reason = first.reason if first else "nothing to analyse"
             if first is not None and first.status == "error":
-                raise InputError(reason)   # the caller names the activity
+                raise InputError(reason or "unreadable")   # the caller names the activity
             self.store.put_item(platform, remote_id, "skipped", error=reason)
             return ItemResult(platform, remote_id, "skipped", reason=reason)
         run_id = ok[0].run_id

@@ -141,9 +141,9 @@ def form_score(channels: dict[str, np.ndarray], seg: Segmentation, sources: dict
         seconds = float(band_seconds[i])
         metrics: dict[str, MetricAtSpeed] = {}
         parts: dict[str, tuple[float, float]] = {}
-        for name, (value, expected, z_band, covered) in band_parts.items():
-            if covered[i] >= MIN_COVERAGE * seconds and np.isfinite(value[i]):
-                metrics[name] = MetricAtSpeed(round(float(value[i]), 3), round(float(expected[i]), 3))
+        for name, (band_value, band_expected, z_band, covered) in band_parts.items():
+            if covered[i] >= MIN_COVERAGE * seconds and np.isfinite(band_value[i]):
+                metrics[name] = MetricAtSpeed(round(float(band_value[i]), 3), round(float(band_expected[i]), 3))
                 parts[name] = (100.0 * normal_cdf(float(z_band[i])), SPEED_MODELS[name].weight)
         if balance_band is not None and balance_band[1][i] >= MIN_COVERAGE * seconds:
             mean = float(balance_band[0][i])

@@ -77,8 +77,8 @@ def _print(app: App, report: ProgressReport) -> None:
                       box=box.SIMPLE_HEAD, padding=(0, 1))
         details = {c.detail for c in report.comparisons}
         shared = len(details) == 1          # usually every metric rests on the same runs: say it once, below
-        headers = ("metric", "change", "interval", "verdict") + (() if shared else ("based on",))
-        for header in headers:
+        columns = ("metric", "change", "interval", "verdict") + (() if shared else ("based on",))
+        for header in columns:
             table.add_column(header, no_wrap=header != "based on", justify="right" if header == "change" else "left")
         for c in report.comparisons:
             unit = COMPARISON_UNITS.get(c.metric, "")
