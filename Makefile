@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-PLUGINS = plugins/local plugins/strava plugins/garmin
+PLUGINS = plugins/local plugins/strava plugins/garmin plugins/service
 EDITABLE = -e '.[test]' $(foreach p,$(wildcard $(PLUGINS)),-e $(p))
 
 .PHONY: demo test bench fuzz install clean

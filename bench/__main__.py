@@ -11,7 +11,8 @@ import importlib
 import sys
 
 BENCHES = {"startup": "bench.startup_bench", "decode": "bench.decode_bench", "rescore": "bench.rescore_bench",
-           "report": "bench.report_bench", "validity": "bench.validity"}
+           "report": "bench.report_bench", "validity": "bench.validity",
+           "service": "bench.service_bench"}
 
 
 def main() -> None:

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from pose_sync.analysis import analyse_run
 from pose_sync.analysis.speed_curve import PRIOR, CurveHistory, SpeedCurves
 from pose_sync.errors import InputError
 from pose_sync.fit import DecodedFit, decode_fit, sha256_hex
 from pose_sync.model import Activity, RunAnalysis, SourceRef
-from pose_sync.store import QUALITY_FIT, Store
+from pose_sync.store import QUALITY_FIT
 
 OK, SKIPPED, ERROR = "ok", "skipped", "error"
 
+
+if TYPE_CHECKING:
+    from pose_sync.store import Store
 
 @dataclass
 class Outcome:

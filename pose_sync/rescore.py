@@ -22,15 +22,18 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pose_sync.analysis import ANALYSIS_VERSION, analyse_run
 from pose_sync.analysis.speed_curve import PRIOR, CurveHistory, SpeedCurves
 from pose_sync.fit import decode_fit
 from pose_sync.importer import OK, analyse_decoded
 from pose_sync.model import Activity, RunAnalysis
-from pose_sync.store import Store
 from pose_sync.store.codec import analysis_from_json, analysis_to_json
 from pose_sync.store.samples import samples_from_bytes
+
+if TYPE_CHECKING:
+    from pose_sync.store import Store
 
 BATCH = 200
 
@@ -82,16 +85,15 @@ def jobs(store: Store, *, all_runs: bool) -> tuple[list[Job], int]:
     """Runs to re-score (stale ones, or all), and how many have no material to re-score from."""
     found: list[Job] = []
     without = 0
-    sql = "SELECT id, fit_sha256, samples_sha256, analysis_json, analysis_version FROM runs ORDER BY start_epoch"
-    for row in store.conn.execute(sql):
-        if not all_runs and row["analysis_version"] >= ANALYSIS_VERSION:
+    for run_id, fit_sha256, samples_sha256, analysis_json, analysis_version in store.run_materials():
+        if not all_runs and analysis_version >= ANALYSIS_VERSION:
             continue
-        fit = store.blob_path(row["fit_sha256"]) if row["fit_sha256"] else None
-        npz = store.blob_path(row["samples_sha256"], ".npz") if row["samples_sha256"] else None
+        fit = store.blob_path(fit_sha256) if fit_sha256 else None
+        npz = store.blob_path(samples_sha256, ".npz") if samples_sha256 else None
         if fit is not None and fit.exists():
-            found.append(Job(int(row["id"]), str(fit), None, row["analysis_json"]))
+            found.append(Job(run_id, str(fit), None, analysis_json))
         elif npz is not None and npz.exists():
-            found.append(Job(int(row["id"]), None, str(npz), row["analysis_json"]))
+            found.append(Job(run_id, None, str(npz), analysis_json))
         else:
             without += 1
     return found, without

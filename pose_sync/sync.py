@@ -55,13 +55,14 @@ from pose_sync.errors import AuthError, InputError, NotFound, PoseSyncError, Rat
 from pose_sync.model import Activity, RunAnalysis, SourceRef
 from pose_sync.notes import content_hash, extract, is_current, merge
 from pose_sync.pain import parse_description
-from pose_sync.store import QUALITY_STREAMS, NoteCheck, Store, SyncItem, claim_holder
+from pose_sync.store import QUALITY_STREAMS, NoteCheck, SyncItem, claim_holder
 
 if TYPE_CHECKING:  # decoding, analysis and notes are imported when an activity needs them (a cron sync
     # with nothing new starts at once)
     from pose_sync.analysis.speed_curve import CurveHistory
     from pose_sync.importer import Outcome
     from pose_sync.progression.body import BodyContext
+    from pose_sync.store import Store
 
 MAX_ATTEMPTS = 5                 # then an activity is given up on, so the cursor can move on
 RUN_SPORTS = frozenset({"running", "unknown"})

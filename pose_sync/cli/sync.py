@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,8 +13,10 @@ from pose_sync.connectors import Connector
 from pose_sync.errors import ConfigError, PoseSyncError, RateLimited
 from pose_sync.lock import sync_lock
 from pose_sync.plugins import connector_specs
-from pose_sync.store import Store
 from pose_sync.sync import ConnectorResult, ItemResult, Pipeline, minutes_left
+
+if TYPE_CHECKING:
+    from pose_sync.store import Store
 
 
 def chosen_platforms(app: App, requested: tuple[str, ...]) -> list[str]:
@@ -101,6 +104,8 @@ def command(app: App, platforms: tuple[str, ...], since: datetime | None, dry_ru
     results: list[ConnectorResult] = []
     pushed: list[str] = []
     # A dry run works on an in-memory copy of the store and takes no lock: it writes nothing anywhere.
+    from pose_sync.store import Store
+
     store = Store.snapshot(app.data_dir) if dry_run else app.store
     looked_back = {} if since_utc else {c.name: days for c in connectors if (days := _first_look_back(app, store, c))}
     with contextlib.nullcontext() if dry_run else sync_lock(app.data_dir):

@@ -15,11 +15,14 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from pose_sync.config import Config
 from pose_sync.connectors import WorkoutTarget
-from pose_sync.store import Store
 from pose_sync.workouts.model import Workout
+
+if TYPE_CHECKING:
+    from pose_sync.store import Store
 
 KIND = "workout"
 REMOVED = "removed"

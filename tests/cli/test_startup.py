@@ -66,3 +66,13 @@ def test_auth_lists_the_plugins_login_commands(data_dir):
     done = subprocess.run([sys.executable, "-m", "pose_sync", "auth", "--help"], capture_output=True, text=True,
                           cwd=ROOT)
     assert done.returncode == 0 and "strava" in done.stdout and "garmin" in done.stdout
+
+
+def test_help_opens_no_database_library():
+    """SQLAlchemy and Alembic come in with a store, the service's libraries with the service: --help needs neither."""
+    probe = ("import runpy, sys; sys.argv = ['pose-sync', '--help']\ntry:\n    runpy.run_module('pose_sync', "
+             "run_name='__main__')\nexcept SystemExit:\n    pass\nprint(sorted({m.split('.')[0] for m in sys.modules}"
+             " & {'sqlalchemy', 'alembic', 'procrastinate', 'psycopg', 'cryptography', 'waitress'}),"
+             " file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr

@@ -13,6 +13,7 @@ Served behind tests/fakes/proxy.py as https://www.strava.com.
 from __future__ import annotations
 
 import copy
+import html
 import json
 import os
 import re
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jsonschema
 import requests
@@ -70,6 +72,7 @@ class FakeActivity:
     distance: float | None = None
     gear_id: str | None = "g19999385"
     session_index: int = 0
+    owner: int | None = None   # the athlete it belongs to, when the fake serves several (None: the one)
 
 
 @dataclass
@@ -95,6 +98,13 @@ class StravaState:
     writes: list[int] = field(default_factory=list)   # activity ids whose description was changed
     lock: threading.Lock = field(default_factory=threading.Lock)
     hooks: Hooks = field(default_factory=Hooks)        # the athlete acting between our requests
+    # Several athletes on one application (a club's service): tokens stay valid side by side, each
+    # token sees its own athlete's activities, and the approval page hands out a code for `approving`.
+    multi_athlete: bool = False
+    approving: int = 134815
+    token_athletes: dict[str, int] = field(default_factory=dict)
+    code_athletes: dict[str, int] = field(default_factory=dict)
+    refused: int = 0                                   # requests answered 429 (over the limits)
 
     def on(self, method: str, path: str, action: Callable[[StravaState], None], **kwargs: Any) -> Hook:
         return self.hooks.add(Hook(method, path, action, **kwargs))
@@ -231,6 +241,7 @@ def create_app(state: StravaState) -> Flask:
             if request.method == "GET":
                 over |= state.read_usage[0] >= state.read_limits[0] or state.read_usage[1] >= state.read_limits[1]
             if over:
+                state.refused += 1
                 return fault(429, request.method)
             state.usage[0] += 1
             state.usage[1] += 1
@@ -252,7 +263,7 @@ def create_app(state: StravaState) -> Flask:
         body.update(id=a.id, name=a.name, type=a.sport_type, sport_type=a.sport_type, start_date=_iso(a.start_date),
                     start_date_local=_iso(a.start_date), distance=distance, elapsed_time=elapsed,
                     moving_time=elapsed, average_speed=round(distance / max(elapsed, 1), 3), gear_id=a.gear_id,
-                    athlete={"id": state.athlete_id, "resource_state": 1}, external_id=f"{a.id}.fit",
+                    athlete={"id": a.owner or state.athlete_id, "resource_state": 1}, external_id=f"{a.id}.fit",
                     upload_id=a.id * 10, upload_id_str=str(a.id * 10))
         return body
 
@@ -269,30 +280,66 @@ def create_app(state: StravaState) -> Flask:
         if form.get("client_id") != str(state.client_id) or form.get("client_secret") != state.client_secret:
             return reply(_recorded("POST_oauth_token_400.json")["response"]["body"], 400)
         grant = form.get("grant_type")
+        athlete = state.athlete_id
         if grant == "authorization_code" and form.get("code") in state.codes:
             state.codes.discard(form["code"])
+            athlete = state.code_athletes.pop(form["code"], athlete)
         elif grant == "refresh_token" and form.get("refresh_token") in state.refresh_tokens:
             state.refresh_tokens.discard(form["refresh_token"])  # rotated
+            athlete = state.token_athletes.get(form["refresh_token"], athlete)
         else:
             return reply({"message": "Bad Request", "errors": [{"resource": "RefreshToken", "field": "refresh_token",
                                                                 "code": "invalid"}]}, 400)
         state.issued += 1
         access, refresh = f"access-token-{state.issued}", f"refresh-token-{state.issued}"
-        state.access_tokens = {access}
+        if state.multi_athlete:
+            state.access_tokens.add(access)
+            state.token_athletes.update({access: athlete, refresh: athlete})
+        else:
+            state.access_tokens = {access}
         state.refresh_tokens.add(refresh)
         body = {"token_type": "Bearer", "access_token": access, "refresh_token": refresh,
                 "expires_at": int(datetime.now(timezone.utc).timestamp()) + 21600, "expires_in": 21600}
         if grant == "authorization_code":
-            body["athlete"] = {**TOKEN_TEMPLATE["athlete"], "id": state.athlete_id}
+            body["athlete"] = {**TOKEN_TEMPLATE["athlete"], "id": athlete}
         return reply(body)
+
+    @app.get("/oauth/authorize")
+    def authorize() -> Response:
+        """Strava's approval page, reduced to its button: it sends the browser back with a code and the state."""
+        query = request.args
+        code = f"auth-code-{len(state.codes) + len(state.log)}"
+        state.codes.add(code)
+        state.code_athletes[code] = state.approving
+        back = f"{query['redirect_uri']}?" + urlencode({"state": query.get("state", ""), "code": code,
+                                                         "scope": query.get("scope", "read")})
+        return Response(f'<!doctype html><title>Strava</title><h1>Authorize pose-sync</h1>'
+                        f'<a id="authorize" href="{html.escape(back)}">Authorize</a>', mimetype="text/html")
+
+    @app.post("/oauth/deauthorize")
+    def deauthorize() -> Response:
+        token = (request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+                 or request.values.get("access_token", ""))
+        state.access_tokens.discard(token)
+        return reply({"access_token": token})
+
+    def owner_of(token: str) -> int:
+        return state.token_athletes.get(token, state.athlete_id)
+
+    def mine(activity: FakeActivity) -> bool:
+        """In a multi-athlete fake, a token sees only its own athlete's activities (others are 404)."""
+        if not state.multi_athlete:
+            return True
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        return (activity.owner or state.athlete_id) == owner_of(token)
 
     @app.get("/api/v3/athlete/activities")
     def activities() -> Response:
         after = int(request.args.get("after", 0) or 0)
         before = int(request.args.get("before", 0) or 0) or None
         page, per_page = int(request.args.get("page", 1)), int(request.args.get("per_page", 30))
-        chosen = [a for a in state.activities.values()
-                  if a.start_date.timestamp() > after and (before is None or a.start_date.timestamp() < before)]
+        chosen = [a for a in state.activities.values() if mine(a)
+                  and a.start_date.timestamp() > after and (before is None or a.start_date.timestamp() < before)]
         # Strava lists oldest first when `after` is given, newest first otherwise
         chosen.sort(key=lambda a: a.start_date, reverse="after" not in request.args)
         window = chosen[(page - 1) * per_page: page * per_page]
@@ -300,13 +347,13 @@ def create_app(state: StravaState) -> Flask:
 
     @app.get("/api/v3/activities/<int:activity_id>")
     def activity(activity_id: int) -> Response:
-        if activity_id not in state.activities:
+        if activity_id not in state.activities or not mine(state.activities[activity_id]):
             return fault(404, "GET")
         return reply(detail(state.activities[activity_id]), schema="DetailedActivity")
 
     @app.put("/api/v3/activities/<int:activity_id>")
     def update(activity_id: int) -> Response:
-        if activity_id not in state.activities:
+        if activity_id not in state.activities or not mine(state.activities[activity_id]):
             return fault(404, "PUT")
         values = request.get_json(silent=True) or request.form.to_dict() or request.args.to_dict()
         a = state.activities[activity_id]
@@ -320,7 +367,7 @@ def create_app(state: StravaState) -> Flask:
 
     @app.get("/api/v3/activities/<int:activity_id>/streams")
     def streams(activity_id: int) -> Response:
-        if activity_id not in state.activities:
+        if activity_id not in state.activities or not mine(state.activities[activity_id]):
             return fault(404, "GET")
         keys = [k for k in request.args.get("keys", "distance").split(",") if k]
         all_streams = _Streams.of(state.activities[activity_id])

@@ -36,10 +36,14 @@ def _status(error: exc.Fault) -> int | None:
 
 
 class StravaApi:
-    def __init__(self, settings: StravaSettings, data_dir: Path) -> None:
+    def __init__(self, settings: StravaSettings, data_dir: Path, *, tokens: TokenStore | None = None,
+                 budget: Budget | None = None) -> None:
+        """``tokens`` and ``budget`` default to the data folder's files; a service passes its own
+        (an athlete's encrypted tokens, the application's budget shared by every worker)."""
         self.settings = settings
-        self.tokens = TokenStore(data_dir)
-        self.budget = Budget(data_dir / "strava-budget.json", settings.budget_reserve)
+        self.tokens = tokens if tokens is not None else TokenStore(data_dir)
+        self.budget = budget if budget is not None else Budget(data_dir / "strava-budget.json",
+                                                               settings.budget_reserve)
         self.session = BudgetedSession(self.budget)
         self._client: Client | None = None
 

@@ -80,8 +80,10 @@ def auth_strava(app: App, code: str | None, port: int | None, no_browser: bool) 
 @click.command("serve")
 @click.option("--host", help="Address to listen on (default: [connectors.strava] listen_host).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on (default: listen_port).")
+@click.option("--service", is_flag=True, help="The multi-athlete service for clubs and coaches (needs"
+                                            " pose-sync-service and PostgreSQL; configured by POSE_SYNC_* variables).")
 @click.pass_obj
-def serve(app: App, host: str | None, port: int | None) -> None:
+def serve(app: App, host: str | None, port: int | None, service: bool) -> None:
     """Receive Strava's push events and note each new run once it has settled, unattended.
 
     \b
@@ -94,6 +96,14 @@ def serve(app: App, host: str | None, port: int | None) -> None:
     athlete may still be editing it in the app; duplicate events are folded
     together and title or privacy edits cost no request.
     """
+    if service:
+        try:
+            from pose_sync_service.cli import serve_service
+        except ImportError:
+            raise ConfigError("serve --service needs the service installed",
+                              hint="pip install pose-sync-service (plugins/service)") from None
+        serve_service(host or "0.0.0.0", port or 8080)
+        return
     from waitress import serve as waitress_serve
 
     settings = _settings(app)
@@ -171,4 +181,4 @@ def unsubscribe(app: App) -> None:
 
         api.call("deleting the subscription", delete)
         app.out.print(f"Unsubscribed {item.id}.")
-    app.store.conn.execute("DELETE FROM cursors WHERE connector=?", (SUBSCRIPTION_KEY,))
+    app.store.delete_cursor(SUBSCRIPTION_KEY)

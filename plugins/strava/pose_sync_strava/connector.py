@@ -45,9 +45,9 @@ class StravaConnector:
     supports_notes = True
     source_quality = QUALITY_STREAMS
 
-    def __init__(self, settings: StravaSettings, data_dir: Path) -> None:
+    def __init__(self, settings: StravaSettings, data_dir: Path, api: StravaApi | None = None) -> None:
         self.settings = settings
-        self.api = StravaApi(settings, data_dir)
+        self.api = api if api is not None else StravaApi(settings, data_dir)
         self._descriptions: dict[str, str] = {}
 
     def _remote(self, activity: Any) -> RemoteActivity:

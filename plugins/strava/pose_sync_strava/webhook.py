@@ -29,17 +29,19 @@ import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, jsonify, request
 
 from pose_sync.config import Config
 from pose_sync.errors import AuthError, NotFound, PoseSyncError, RateLimited
-from pose_sync.store import Store
 from pose_sync.sync import FINISHED, Pipeline
 from pose_sync_strava.connector import StravaConnector
 from pose_sync_strava.settings import StravaSettings
 from pose_sync_strava.tokens import TokenStore
+
+if TYPE_CHECKING:
+    from pose_sync.store import Store
 
 log = logging.getLogger(__name__)
 PLATFORM = "strava"
@@ -98,6 +100,8 @@ def create_app(data_dir: Path, settings: StravaSettings, wake: threading.Event |
         if event["object_type"] == "activity" and event["aspect_type"] != "delete":
             happened = event.get("event_time")
             due = min(float(happened) if isinstance(happened, (int, float)) else now, now) + settle_s
+        from pose_sync.store import Store
+
         with Store.open(data_dir) as store:
             ours = store.get_cursor(SUBSCRIPTION_KEY)
             if ours is not None and str(event["subscription_id"]) != ours:
@@ -152,6 +156,8 @@ class EventWorker:
         connector = StravaConnector(self.settings, self.data_dir)
         started = self.clock()
         try:
+            from pose_sync.store import Store
+
             with Store.open(self.data_dir) as store:
                 pipeline = Pipeline(store, self.config, echo=log.info, clock=self.clock)
                 for event_id, payload, attempts in store.pending_events(PLATFORM, self.clock()):
@@ -188,6 +194,8 @@ class EventWorker:
 
     def next_due_in(self) -> float | None:
         """Seconds until the next delayed event falls due (None: none waits for a time)."""
+        from pose_sync.store import Store
+
         with Store.open(self.data_dir) as store:
             due = store.next_event_due(PLATFORM)
         return None if due is None else max(0.0, due - self.clock())
