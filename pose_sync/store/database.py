@@ -105,7 +105,8 @@ def begin(db: Connection, athlete_id: int) -> None:
     """Open a transaction that holds this athlete's write lock (see the module docstring)."""
     if is_postgres(db):
         db.exec_driver_sql("BEGIN")
-        db.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": athlete_id})
+        # keyed by schema too: advisory locks are per database, and two deployments (or test runs) may share one
+        db.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(current_schema()), :key)"), {"key": athlete_id})
     else:
         db.exec_driver_sql("BEGIN IMMEDIATE")
 

@@ -25,21 +25,18 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-import psycopg
-import sqlalchemy.exc
 from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
 
 from pose_sync.errors import AuthError, RateLimited, RemoteError
 from pose_sync_service import budget
-from pose_sync_service.service import Later, current
+from pose_sync_service.service import LOST_DATABASE, Later, current
 
 log = logging.getLogger("pose_sync_service.jobs")
 PRIORITY = {"webhook": 10, "recent": 5, "old": 1}
 # Strava's server errors and lost database connections (a restart) are retried; the pipeline makes a
 # job that ran halfway safe to run again.
-RETRYABLE = (RemoteError, OSError, sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError,
-             sqlalchemy.exc.PendingRollbackError, psycopg.OperationalError)
+RETRYABLE = (RemoteError, OSError, *LOST_DATABASE)
 RETRY = RetryStrategy(max_attempts=8, exponential_wait=2, retry_exceptions=set(RETRYABLE))
 MAX_ATTEMPTS = 8
 

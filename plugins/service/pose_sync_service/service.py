@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cache
 
+import psycopg
+import sqlalchemy.exc
 from pose_sync_strava.api import StravaApi
 from pose_sync_strava.connector import StravaConnector
 from pose_sync_strava.settings import StravaSettings
@@ -26,8 +28,16 @@ from pose_sync_service.athletes import Athlete, Athletes
 from pose_sync_service.settings import ServiceSettings
 
 log = logging.getLogger("pose_sync_service")
+# what a lost database connection (a restart, a network cut) raises out of the store
+LOST_DATABASE = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError,
+                 sqlalchemy.exc.PendingRollbackError, psycopg.OperationalError)
 RECENT_DAYS = 30          # a backfill's runs newer than this go before older ones
 BUSY_RETRY_S = 60.0
+
+
+def claim_holder() -> str:
+    """This worker process's name on the claims it takes (the same on every job it runs)."""
+    return f"{HOST}:{os.getpid()}:service"
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,7 @@ class Service:
                 # Procrastinate's job lock runs one job per activity at a time; the claim still guards against
                 # a `pose-sync sync` elsewhere, and a stable holder lets this process's retry (after a lost
                 # database connection left its claim behind) take it back instead of waiting out the lease.
-                pipeline.holder = f"{HOST}:{os.getpid()}:service"
+                pipeline.holder = claim_holder()
                 yield pipeline, connector
         finally:
             connector.close()
@@ -79,18 +89,22 @@ class Service:
         if aspect == "delete" or changes_nothing_we_use({"object_type": "activity", "aspect_type": aspect,
                                                          "updates": updates or {}}):
             return "nothing to do"
-        with self.pipeline(athlete) as (pipeline, connector):
-            item = pipeline.store.get_item("strava", activity_id)
-            if aspect == "create" and item is not None and item.state in FINISHED:
-                return "already"
-            try:
-                activity = connector.get_activity(activity_id)
-            except NotFound:
-                return "gone from Strava"
-            uploaded = None
-            if aspect == "create" and event_time is not None:
-                uploaded = datetime.fromtimestamp(min(event_time, time.time()), timezone.utc)
-            result = pipeline.process(connector, activity, recheck=aspect == "update", uploaded_at=uploaded)
+        try:
+            with self.pipeline(athlete) as (pipeline, connector):
+                item = pipeline.store.get_item("strava", activity_id)
+                if aspect == "create" and item is not None and item.state in FINISHED:
+                    return "already"
+                try:
+                    activity = connector.get_activity(activity_id)
+                except NotFound:
+                    return "gone from Strava"
+                uploaded = None
+                if aspect == "create" and event_time is not None:
+                    uploaded = datetime.fromtimestamp(min(event_time, time.time()), timezone.utc)
+                result = pipeline.process(connector, activity, recheck=aspect == "update", uploaded_at=uploaded)
+        except LOST_DATABASE:
+            self._release_claim(athlete_id, activity_id)
+            raise
         if result.status == "settling" and result.due_in_s:
             return Later(time.time() + result.due_in_s, "settling")
         if result.status == "busy":
@@ -98,6 +112,21 @@ class Service:
         if result.status == "failed":
             log.warning("athlete %s activity %s failed: %s", athlete_id, activity_id, result.reason)
         return result.status
+
+    def _release_claim(self, athlete_id: int, activity_id: str) -> None:
+        """After a lost database connection, let go of this job's claim on a fresh connection.
+
+        The claim would otherwise outlive the job for its whole lease, and the
+        next job for the activity (a retry, or a newer event) would wait for
+        it whenever another worker picks it up. Procrastinate's job lock runs
+        one job per activity at a time, so no one else is working on it.
+        """
+        try:
+            with self.athletes.store(athlete_id) as store, store.transaction():
+                store.release("strava", activity_id, claim_holder())
+        except LOST_DATABASE as still_down:   # the database is still away: the lease will end the claim
+            log.warning("athlete %s activity %s: claim left to its lease (%s)", athlete_id, activity_id,
+                        type(still_down).__name__)
 
     def backfill(self, athlete_id: int) -> list[tuple[str, str]]:
         """List the athlete's runs since their cursor: (activity id, "recent" or "old") to process, newest first."""
